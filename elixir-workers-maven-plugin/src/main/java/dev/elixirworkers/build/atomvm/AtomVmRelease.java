@@ -13,8 +13,8 @@ import java.util.Locale;
 public record AtomVmRelease(String version, URI url, String sha256) {
 
   /**
-   * The default pin: its upstream CI covers OTP 25 / Elixir 1.14 (Debian 12) as well as newer
-   * ones; releases after v0.7.0-alpha.1 need OTP 26+. The digest is that of GitHub's tag archive.
+   * The default pin: its upstream CI covers OTP 25 / Elixir 1.14 (Debian 12) as well as newer ones;
+   * releases after v0.7.0-alpha.1 need OTP 26+. The digest is that of GitHub's tag archive.
    */
   public static final AtomVmRelease DEFAULT =
       ofGitHubTag(

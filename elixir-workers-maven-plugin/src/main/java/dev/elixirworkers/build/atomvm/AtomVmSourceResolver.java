@@ -46,7 +46,8 @@ public final class AtomVmSourceResolver {
     this.log = log;
   }
 
-  public AtomVmSource resolve(Optional<Path> sourceDirectory, AtomVmRelease release, boolean offline) {
+  public AtomVmSource resolve(
+      Optional<Path> sourceDirectory, AtomVmRelease release, boolean offline) {
     if (sourceDirectory.isPresent()) {
       return local(sourceDirectory.get(), release);
     }
@@ -74,7 +75,8 @@ public final class AtomVmSourceResolver {
               + release.version());
     }
     MessageDigest digest = Digests.sha256();
-    for (String part : new String[] {"CMakeLists.txt", "version.cmake", "CMakeModules", "src/libAtomVM", "libs"}) {
+    for (String part :
+        new String[] {"CMakeLists.txt", "version.cmake", "CMakeModules", "src/libAtomVM", "libs"}) {
       Path path = root.resolve(part);
       Digests.updateWithString(digest, part);
       if (Files.isDirectory(path)) {
@@ -89,7 +91,9 @@ public final class AtomVmSourceResolver {
 
   private AtomVmSource downloaded(AtomVmRelease release, boolean offline) {
     Path releaseDir =
-        cacheRoot.resolve("atomvm").resolve(release.version() + "-" + release.sha256().substring(0, 12));
+        cacheRoot
+            .resolve("atomvm")
+            .resolve(release.version() + "-" + release.sha256().substring(0, 12));
     Path sourceDir = releaseDir.resolve("source");
     AtomVmSource source =
         new AtomVmSource(
@@ -192,7 +196,8 @@ public final class AtomVmSourceResolver {
       deleteRecursively(staging);
       Files.createDirectories(staging);
       try (InputStream file = new BufferedInputStream(Files.newInputStream(archive));
-          TarArchiveInputStream tar = new TarArchiveInputStream(new GzipCompressorInputStream(file))) {
+          TarArchiveInputStream tar =
+              new TarArchiveInputStream(new GzipCompressorInputStream(file))) {
         TarArchiveEntry entry;
         while ((entry = tar.getNextEntry()) != null) {
           String name = entry.getName();

@@ -8,8 +8,8 @@ import java.nio.file.StandardCopyOption;
 import java.util.List;
 
 /**
- * Lays out the deployable worker directory ({@code target/worker}): the VM and the app archive,
- * the names every host looks for.
+ * Lays out the deployable worker directory ({@code target/worker}): the VM and the app archive, the
+ * names every host looks for.
  */
 public final class WorkerAssembler {
   public static final String WASM = "atomvm.wasm";

@@ -14,8 +14,8 @@ import java.util.Map;
 import java.util.function.Consumer;
 
 /**
- * Runs an external tool, streaming its merged output line by line and keeping the tail so a
- * failure can quote it.
+ * Runs an external tool, streaming its merged output line by line and keeping the tail so a failure
+ * can quote it.
  */
 public final class ExternalCommand {
   private static final int TAIL_LINES = 40;

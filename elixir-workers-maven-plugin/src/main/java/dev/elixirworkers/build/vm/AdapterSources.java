@@ -30,7 +30,8 @@ public final class AdapterSources {
    * Files are only rewritten when their contents differ, so timestamps stay stable.
    */
   public static Path extractTo(Path target) {
-    URL marker = AdapterSources.class.getClassLoader().getResource(RESOURCE_ROOT + "/CMakeLists.txt");
+    URL marker =
+        AdapterSources.class.getClassLoader().getResource(RESOURCE_ROOT + "/CMakeLists.txt");
     if (marker == null) {
       throw new IllegalStateException(
           "the atomvm-wasi artifact is missing from the plugin's class path");

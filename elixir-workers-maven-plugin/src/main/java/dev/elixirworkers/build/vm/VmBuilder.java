@@ -90,7 +90,12 @@ public final class VmBuilder {
       return cached;
     }
     long started = System.nanoTime();
-    log.info("Building atomvm.wasm from " + source.description() + " (cache key " + digest.substring(0, 12) + ")");
+    log.info(
+        "Building atomvm.wasm from "
+            + source.description()
+            + " (cache key "
+            + digest.substring(0, 12)
+            + ")");
     Path buildDir = workDirectory.resolve("vm-build");
     List<String> configure = new ArrayList<>();
     configure.addAll(
@@ -110,7 +115,8 @@ public final class VmBuilder {
     log.info("[vm 1/3] configuring with CMake");
     ExternalCommand.of(configure).run(log::debug);
 
-    log.info("[vm 2/3] compiling AtomVM and the adapter (the LTO link takes 1–3 minutes on 2 cores)");
+    log.info(
+        "[vm 2/3] compiling AtomVM and the adapter (the LTO link takes 1–3 minutes on 2 cores)");
     int jobs = Math.max(1, Runtime.getRuntime().availableProcessors());
     int[] lastReported = {-1};
     ExternalCommand.of(
@@ -143,7 +149,8 @@ public final class VmBuilder {
         optimise.addAll(List.of(built.toString(), "-o", staged.toString()));
         ExternalCommand.of(optimise).run(log::debug);
       } else {
-        log.info("[vm 3/3] wasm-opt not found — keeping the unoptimised module (binaryen saves ~1%)");
+        log.info(
+            "[vm 3/3] wasm-opt not found — keeping the unoptimised module (binaryen saves ~1%)");
         Files.copy(built, staged, StandardCopyOption.REPLACE_EXISTING);
       }
       try {

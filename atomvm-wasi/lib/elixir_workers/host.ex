@@ -1,0 +1,26 @@
+# SPDX-License-Identifier: Apache-2.0
+
+defmodule ElixirWorkers.Host do
+  @moduledoc """
+  The guest side of the host contract (docs/protocol.md), implemented as NIFs
+  of the WASI platform in the module `:elixir_workers_host`.
+
+  Only `write_response/1` writes to stdout; everything meant for humans goes
+  through `log/1` (stderr).
+  """
+
+  # The module exists only inside atomvm.wasm.
+  @compile {:no_warn_undefined, :elixir_workers_host}
+
+  @doc "All of stdin: the request frame."
+  @spec read_request() :: binary()
+  def read_request, do: :elixir_workers_host.read_request()
+
+  @doc "Writes iodata to stdout, unescaped. Call it once, with the whole response frame."
+  @spec write_response(iodata()) :: :ok
+  def write_response(iodata), do: :elixir_workers_host.write_response(iodata)
+
+  @doc "Writes one line (iodata, a newline is added) to stderr."
+  @spec log(iodata()) :: :ok
+  def log(iodata), do: :elixir_workers_host.log([iodata, ?\n])
+end

@@ -1,0 +1,281 @@
+/*
+ * This file is part of elixir-workers.
+ *
+ * Copyright 2026 the elixir-workers authors
+ *
+ * SPDX-License-Identifier: Apache-2.0
+ */
+
+/**
+ * @file platform_nifs.c
+ * @brief NIFs of the WASI platform.
+ *
+ * @details Besides AtomVM's `atomvm:platform/0` and random helpers, this is
+ * the guest side of the host contract (docs/protocol.md), as the Erlang
+ * module `elixir_workers_host`:
+ *
+ * - `read_request/0`: all of stdin (the request frame) as one binary;
+ * - `write_response/1`: writes iodata to stdout, the only writer of stdout;
+ * - `log/1`: writes iodata to stderr.
+ */
+
+#include <context.h>
+#include <defaultatoms.h>
+#include <globalcontext.h>
+#include <interop.h>
+#include <memory.h>
+#include <nifs.h>
+#include <platform_nifs.h>
+#include <posix_nifs.h>
+#include <term.h>
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#include "platform_defaultatoms.h"
+
+#define READ_CHUNK_SIZE 16384
+// getentropy() returns at most this many bytes per call.
+#define ENTROPY_CHUNK_SIZE 256
+
+static term nif_atomvm_platform(Context *ctx, int argc, term argv[])
+{
+    UNUSED(ctx);
+    UNUSED(argc);
+    UNUSED(argv);
+
+    return WASI_ATOM;
+}
+
+static bool fill_random(uint8_t *buf, size_t size)
+{
+    while (size > 0) {
+        size_t chunk = size < ENTROPY_CHUNK_SIZE ? size : ENTROPY_CHUNK_SIZE;
+        if (UNLIKELY(getentropy(buf, chunk) != 0)) {
+            return false;
+        }
+        buf += chunk;
+        size -= chunk;
+    }
+    return true;
+}
+
+static term nif_atomvm_random(Context *ctx, int argc, term argv[])
+{
+    UNUSED(argc);
+    UNUSED(argv);
+
+    uint32_t value;
+    if (UNLIKELY(!fill_random((uint8_t *) &value, sizeof(value)))) {
+        RAISE_ERROR(posix_errno_to_term(errno, ctx->global));
+    }
+    if (UNLIKELY(memory_ensure_free(ctx, BOXED_INT64_SIZE) != MEMORY_GC_OK)) {
+        RAISE_ERROR(OUT_OF_MEMORY_ATOM);
+    }
+    return term_make_maybe_boxed_int64(value, &ctx->heap);
+}
+
+static term nif_atomvm_rand_bytes(Context *ctx, int argc, term argv[])
+{
+    UNUSED(argc);
+
+    VALIDATE_VALUE(argv[0], term_is_integer);
+    avm_int_t size = term_to_int(argv[0]);
+    if (UNLIKELY(size < 0)) {
+        RAISE_ERROR(BADARG_ATOM);
+    }
+    if (UNLIKELY(memory_ensure_free(ctx, term_binary_heap_size(size)) != MEMORY_GC_OK)) {
+        RAISE_ERROR(OUT_OF_MEMORY_ATOM);
+    }
+    term bin = term_create_uninitialized_binary(size, &ctx->heap, ctx->global);
+    if (UNLIKELY(term_is_invalid_term(bin))) {
+        RAISE_ERROR(OUT_OF_MEMORY_ATOM);
+    }
+    if (UNLIKELY(!fill_random((uint8_t *) term_binary_data(bin), size))) {
+        RAISE_ERROR(posix_errno_to_term(errno, ctx->global));
+    }
+    return bin;
+}
+
+static bool write_all(int fd, const char *data, size_t size)
+{
+    while (size > 0) {
+        ssize_t n = write(fd, data, size);
+        if (n < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            return false;
+        }
+        data += n;
+        size -= (size_t) n;
+    }
+    return true;
+}
+
+/*
+ * Write iodata to a file descriptor. A binary is written in place; anything
+ * else is flattened into one buffer so the host sees a single write.
+ */
+static term write_iodata(Context *ctx, int fd, term data)
+{
+    if (term_is_binary(data)) {
+        if (UNLIKELY(!write_all(fd, term_binary_data(data), term_binary_size(data)))) {
+            RAISE_ERROR(posix_errno_to_term(errno, ctx->global));
+        }
+        return OK_ATOM;
+    }
+
+    size_t size;
+    switch (interop_iolist_size(data, &size)) {
+        case InteropOk:
+            break;
+        case InteropMemoryAllocFail:
+            RAISE_ERROR(OUT_OF_MEMORY_ATOM);
+        case InteropBadArg:
+            RAISE_ERROR(BADARG_ATOM);
+    }
+    if (size == 0) {
+        return OK_ATOM;
+    }
+    char *buf = malloc(size);
+    if (IS_NULL_PTR(buf)) {
+        RAISE_ERROR(OUT_OF_MEMORY_ATOM);
+    }
+    switch (interop_write_iolist(data, buf)) {
+        case InteropOk:
+            break;
+        case InteropMemoryAllocFail:
+            free(buf);
+            RAISE_ERROR(OUT_OF_MEMORY_ATOM);
+        case InteropBadArg:
+            free(buf);
+            RAISE_ERROR(BADARG_ATOM);
+    }
+    bool written = write_all(fd, buf, size);
+    int write_errno = errno;
+    free(buf);
+    if (UNLIKELY(!written)) {
+        RAISE_ERROR(posix_errno_to_term(write_errno, ctx->global));
+    }
+    return OK_ATOM;
+}
+
+static term nif_host_read_request(Context *ctx, int argc, term argv[])
+{
+    UNUSED(argc);
+    UNUSED(argv);
+
+    size_t capacity = READ_CHUNK_SIZE;
+    size_t size = 0;
+    char *buf = malloc(capacity);
+    if (IS_NULL_PTR(buf)) {
+        RAISE_ERROR(OUT_OF_MEMORY_ATOM);
+    }
+    for (;;) {
+        if (size == capacity) {
+            char *bigger = realloc(buf, capacity * 2);
+            if (IS_NULL_PTR(bigger)) {
+                free(buf);
+                RAISE_ERROR(OUT_OF_MEMORY_ATOM);
+            }
+            buf = bigger;
+            capacity *= 2;
+        }
+        ssize_t n = read(STDIN_FILENO, buf + size, capacity - size);
+        if (n < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            int read_errno = errno;
+            free(buf);
+            RAISE_ERROR(posix_errno_to_term(read_errno, ctx->global));
+        }
+        if (n == 0) {
+            break;
+        }
+        size += (size_t) n;
+    }
+
+    if (UNLIKELY(memory_ensure_free(ctx, term_binary_heap_size(size)) != MEMORY_GC_OK)) {
+        free(buf);
+        RAISE_ERROR(OUT_OF_MEMORY_ATOM);
+    }
+    term bin = term_create_uninitialized_binary(size, &ctx->heap, ctx->global);
+    if (UNLIKELY(term_is_invalid_term(bin))) {
+        free(buf);
+        RAISE_ERROR(OUT_OF_MEMORY_ATOM);
+    }
+    memcpy((char *) term_binary_data(bin), buf, size);
+    free(buf);
+    return bin;
+}
+
+static term nif_host_write_response(Context *ctx, int argc, term argv[])
+{
+    UNUSED(argc);
+
+    return write_iodata(ctx, STDOUT_FILENO, argv[0]);
+}
+
+static term nif_host_log(Context *ctx, int argc, term argv[])
+{
+    UNUSED(argc);
+
+    return write_iodata(ctx, STDERR_FILENO, argv[0]);
+}
+
+static const struct Nif atomvm_platform_nif = {
+    .base.type = NIFFunctionType,
+    .nif_ptr = nif_atomvm_platform
+};
+static const struct Nif atomvm_random_nif = {
+    .base.type = NIFFunctionType,
+    .nif_ptr = nif_atomvm_random
+};
+static const struct Nif atomvm_rand_bytes_nif = {
+    .base.type = NIFFunctionType,
+    .nif_ptr = nif_atomvm_rand_bytes
+};
+static const struct Nif host_read_request_nif = {
+    .base.type = NIFFunctionType,
+    .nif_ptr = nif_host_read_request
+};
+static const struct Nif host_write_response_nif = {
+    .base.type = NIFFunctionType,
+    .nif_ptr = nif_host_write_response
+};
+static const struct Nif host_log_nif = {
+    .base.type = NIFFunctionType,
+    .nif_ptr = nif_host_log
+};
+
+struct PlatformNif
+{
+    const char *name;
+    const struct Nif *nif;
+};
+
+static const struct PlatformNif platform_nifs[] = {
+    { "atomvm:platform/0", &atomvm_platform_nif },
+    { "atomvm:random/0", &atomvm_random_nif },
+    { "atomvm:rand_bytes/1", &atomvm_rand_bytes_nif },
+    { "elixir_workers_host:read_request/0", &host_read_request_nif },
+    { "elixir_workers_host:write_response/1", &host_write_response_nif },
+    { "elixir_workers_host:log/1", &host_log_nif },
+};
+
+const struct Nif *platform_nifs_get_nif(const char *nifname)
+{
+    for (size_t i = 0; i < sizeof(platform_nifs) / sizeof(platform_nifs[0]); i++) {
+        if (strcmp(platform_nifs[i].name, nifname) == 0) {
+            return platform_nifs[i].nif;
+        }
+    }
+    return NULL;
+}

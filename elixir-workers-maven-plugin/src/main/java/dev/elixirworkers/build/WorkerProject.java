@@ -1,0 +1,70 @@
+package dev.elixirworkers.build;
+
+import dev.elixirworkers.build.atomvm.AtomVmRelease;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * Everything the core needs to know about one worker project; the Mojos fill it from their
+ * parameters, tests from a directory.
+ *
+ * @param baseDirectory the project root; diagnostics are shown relative to it
+ * @param elixirSources {@code src/main/elixir}
+ * @param erlangSources {@code src/main/erlang}
+ * @param workDirectory scratch space, {@code target/elixir-workers}
+ * @param workerDirectory the deployable output, {@code target/worker}
+ * @param startModule the module whose {@code start/0} the VM runs, e.g. {@code HelloWorker}
+ * @param atomvmSource a local AtomVM checkout; empty to download {@code release}
+ * @param release the pinned upstream release
+ * @param cacheRoot shared cache of downloads, built VMs and the compiled standard library
+ * @param offline whether downloads are forbidden
+ */
+public record WorkerProject(
+    Path baseDirectory,
+    Path elixirSources,
+    Path erlangSources,
+    Path workDirectory,
+    Path workerDirectory,
+    String startModule,
+    Optional<Path> atomvmSource,
+    AtomVmRelease release,
+    Path cacheRoot,
+    boolean offline) {
+
+  public Path adapterDirectory() {
+    return workDirectory.resolve("atomvm-wasi");
+  }
+
+  public Path runtimeBeams() {
+    return workDirectory.resolve("ebin/runtime");
+  }
+
+  public Path appBeams() {
+    return workDirectory.resolve("ebin/app");
+  }
+
+  public Path appArchive() {
+    return workDirectory.resolve("app.avm");
+  }
+
+  /** A conventional Maven layout under {@code baseDirectory}. */
+  public static WorkerProject atConventionalPaths(
+      Path baseDirectory,
+      String startModule,
+      Optional<Path> atomvmSource,
+      Path cacheRoot,
+      boolean offline) {
+    Path base = baseDirectory.toAbsolutePath().normalize();
+    return new WorkerProject(
+        base,
+        base.resolve("src/main/elixir"),
+        base.resolve("src/main/erlang"),
+        base.resolve("target/elixir-workers"),
+        base.resolve("target/worker"),
+        startModule,
+        atomvmSource,
+        AtomVmRelease.DEFAULT,
+        cacheRoot,
+        offline);
+  }
+}

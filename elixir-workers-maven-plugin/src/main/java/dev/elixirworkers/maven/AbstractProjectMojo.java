@@ -1,0 +1,82 @@
+package dev.elixirworkers.maven;
+
+import dev.elixirworkers.build.BuildException;
+import dev.elixirworkers.build.WorkerProject;
+import dev.elixirworkers.build.atomvm.AtomVmRelease;
+import java.io.File;
+import java.net.URI;
+import java.util.Optional;
+import org.apache.maven.plugins.annotations.Parameter;
+
+/** The settings that describe a worker project, shared by the goals that build it. */
+abstract class AbstractProjectMojo extends AbstractWorkerMojo {
+
+  /** The module whose {@code start/0} the VM runs, e.g. {@code HelloWorker}. */
+  @Parameter(property = "elixir-workers.startModule", required = true)
+  private String startModule;
+
+  @Parameter(defaultValue = "${project.basedir}/src/main/elixir")
+  private File elixirSourceDirectory;
+
+  @Parameter(defaultValue = "${project.basedir}/src/main/erlang")
+  private File erlangSourceDirectory;
+
+  @Parameter(defaultValue = "${project.build.directory}/worker", readonly = true)
+  protected File workerDirectory;
+
+  /** A local AtomVM source tree to build instead of downloading the pinned release. */
+  @Parameter(property = "atomvm.source")
+  private File atomvmSource;
+
+  /**
+   * Another upstream AtomVM release to download; needs {@code atomvmUrl} and {@code atomvmSha256}.
+   */
+  @Parameter(property = "atomvm.version")
+  private String atomvmVersion;
+
+  @Parameter(property = "atomvm.url")
+  private String atomvmUrl;
+
+  @Parameter(property = "atomvm.sha256")
+  private String atomvmSha256;
+
+  protected WorkerProject workerProject() {
+    return new WorkerProject(
+        project.getBasedir().toPath().toAbsolutePath(),
+        elixirSourceDirectory.toPath(),
+        erlangSourceDirectory.toPath(),
+        work(),
+        workerDirectory.toPath(),
+        startModule,
+        Optional.ofNullable(atomvmSource)
+            .filter(file -> !file.getPath().isBlank())
+            .map(File::toPath),
+        release(),
+        cacheRoot(),
+        session.isOffline());
+  }
+
+  private AtomVmRelease release() {
+    if (atomvmVersion == null && atomvmUrl == null && atomvmSha256 == null) {
+      return AtomVmRelease.DEFAULT;
+    }
+    if (atomvmVersion == null || atomvmUrl == null || atomvmSha256 == null) {
+      throw new BuildException(
+          "<atomvmVersion>, <atomvmUrl> and <atomvmSha256> go together (got version="
+              + atomvmVersion
+              + ", url="
+              + atomvmUrl
+              + ", sha256="
+              + atomvmSha256
+              + ") — set all three, or none to use "
+              + AtomVmRelease.DEFAULT.version());
+    }
+    if (!atomvmSha256.matches("[0-9a-fA-F]{64}")) {
+      throw new BuildException(
+          "<atomvmSha256> must be 64 hex digits, got '"
+              + atomvmSha256
+              + "' — use the output of `sha256sum` on the release archive");
+    }
+    return new AtomVmRelease(atomvmVersion, URI.create(atomvmUrl), atomvmSha256);
+  }
+}

@@ -1,0 +1,125 @@
+package dev.elixirworkers.build.vm;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.elixirworkers.build.RecordingLog;
+import dev.elixirworkers.build.atomvm.AtomVmSource;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class VmBuilderTest {
+  @TempDir Path temp;
+
+  private final AtomVmSource source =
+      new AtomVmSource(Path.of("atomvm"), "release:v1:abc", "AtomVM v1");
+  private final VmToolchain toolchain =
+      new VmToolchain(Path.of("clang"), Path.of("sysroot"), Optional.empty(), "clang 19.1.7");
+
+  @Test
+  void digestIsStableForTheSameInputs() {
+    assertEquals(
+        VmBuilder.digest(source, "adapter1", toolchain, "cmake 3.25"),
+        VmBuilder.digest(source, "adapter1", toolchain, "cmake 3.25"));
+  }
+
+  @Test
+  void digestChangesWithEveryInputThatAffectsTheVm() {
+    String base = VmBuilder.digest(source, "adapter1", toolchain, "cmake 3.25");
+
+    assertNotEquals(
+        base,
+        VmBuilder.digest(
+            new AtomVmSource(Path.of("atomvm"), "release:v2:def", "AtomVM v2"),
+            "adapter1",
+            toolchain,
+            "cmake 3.25"));
+    assertNotEquals(base, VmBuilder.digest(source, "adapter2", toolchain, "cmake 3.25"));
+    assertNotEquals(
+        base,
+        VmBuilder.digest(
+            source,
+            "adapter1",
+            new VmToolchain(Path.of("clang"), Path.of("sysroot"), Optional.empty(), "clang 18"),
+            "cmake 3.25"));
+    assertNotEquals(
+        base,
+        VmBuilder.digest(
+            source,
+            "adapter1",
+            new VmToolchain(
+                Path.of("clang"),
+                Path.of("sysroot"),
+                Optional.of(Path.of("wasm-opt")),
+                "clang 19.1.7"),
+            "cmake 3.25"));
+    assertNotEquals(base, VmBuilder.digest(source, "adapter1", toolchain, "cmake 3.28"));
+  }
+
+  @Test
+  void digestIgnoresWhereTheSourceAndToolsLive() {
+    assertEquals(
+        VmBuilder.digest(source, "adapter1", toolchain, "cmake 3.25"),
+        VmBuilder.digest(
+            new AtomVmSource(Path.of("elsewhere"), "release:v1:abc", "AtomVM v1"),
+            "adapter1",
+            new VmToolchain(Path.of("/opt/clang"), Path.of("/s"), Optional.empty(), "clang 19.1.7"),
+            "cmake 3.25"));
+  }
+
+  @Test
+  void adapterDigestFollowsCSourcesButNotTheElixirLibrary() throws IOException {
+    Path adapter = temp.resolve("adapter");
+    Files.createDirectories(adapter.resolve("src"));
+    Files.createDirectories(adapter.resolve("lib"));
+    Files.writeString(adapter.resolve("CMakeLists.txt"), "project(x)");
+    Files.writeString(adapter.resolve("src/main.c"), "int main(){}");
+    Files.writeString(adapter.resolve("lib/app.ex"), "defmodule A do end");
+    String before = AdapterSources.vmDigest(adapter);
+
+    Files.writeString(adapter.resolve("lib/app.ex"), "defmodule B do end");
+    assertEquals(before, AdapterSources.vmDigest(adapter));
+
+    Files.writeString(adapter.resolve("src/main.c"), "int main(){return 1;}");
+    assertNotEquals(before, AdapterSources.vmDigest(adapter));
+  }
+
+  @Test
+  void cachedVmIsReusedWithoutRunningTheBuild() throws IOException {
+    Path adapter = AdapterSources.extractTo(temp.resolve("adapter"));
+    RecordingLog log = new RecordingLog();
+    VmBuilder builder = new VmBuilder(temp.resolve("cache"), temp.resolve("work"), log);
+    String cmakeVersion =
+        new String(new ProcessBuilder("cmake", "--version").start().getInputStream().readAllBytes())
+            .lines()
+            .findFirst()
+            .orElseThrow()
+            .trim();
+    Path cached =
+        builder.cachedWasm(
+            VmBuilder.digest(source, AdapterSources.vmDigest(adapter), toolchain, cmakeVersion));
+    Files.createDirectories(cached.getParent());
+    Files.write(cached, new byte[] {0, 'a', 's', 'm'});
+
+    Path result = builder.build(source, adapter, toolchain);
+
+    assertEquals(cached, result);
+    assertTrue(log.contains("skipping the VM build"), log.lines.toString());
+    assertTrue(Files.notExists(temp.resolve("work/vm-build")), "CMake must not have run");
+  }
+
+  @Test
+  void adapterShippedInThePluginHasTheCMakeBuildAndTheRuntimeLibrary() {
+    Path adapter = AdapterSources.extractTo(temp.resolve("adapter"));
+
+    assertTrue(Files.isRegularFile(adapter.resolve("CMakeLists.txt")));
+    assertTrue(Files.isRegularFile(adapter.resolve("cmake/wasi-toolchain.cmake")));
+    assertTrue(Files.isDirectory(adapter.resolve("src")));
+    assertTrue(Files.isDirectory(adapter.resolve("lib")));
+  }
+}

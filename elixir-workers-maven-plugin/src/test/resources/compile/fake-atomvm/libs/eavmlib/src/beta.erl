@@ -1,0 +1,3 @@
+-module(beta).
+-export([b/0]).
+b() -> ok.

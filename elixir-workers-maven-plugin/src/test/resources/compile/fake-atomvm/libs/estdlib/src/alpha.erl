@@ -1,0 +1,4 @@
+-module(alpha).
+-export([a/0]).
+-include("fake.hrl").
+a() -> ?FAKE.

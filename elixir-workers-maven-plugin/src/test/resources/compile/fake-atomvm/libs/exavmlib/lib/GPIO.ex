@@ -1,0 +1,3 @@
+defmodule GPIO do
+  def read(_pin), do: :low
+end

@@ -1,0 +1,1 @@
+set(ATOMVM_BASE_VERSION "9.9.9-test")

@@ -1,0 +1,3 @@
+defmodule Dynamic.Target do
+  def run, do: :ok
+end

@@ -1,0 +1,4 @@
+-module(erlfun).
+-export([go/0]).
+
+go() -> gone.

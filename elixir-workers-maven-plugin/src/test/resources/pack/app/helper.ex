@@ -1,0 +1,3 @@
+defmodule Helper do
+  def greet(who), do: {:hello, who}
+end

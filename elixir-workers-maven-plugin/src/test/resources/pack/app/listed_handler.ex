@@ -1,0 +1,3 @@
+defmodule Listed.Handler do
+  def handle(request), do: request
+end

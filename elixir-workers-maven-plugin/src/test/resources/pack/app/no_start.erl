@@ -1,0 +1,4 @@
+-module(no_start).
+-export([run/0]).
+
+run() -> ok.

@@ -1,0 +1,3 @@
+defmodule Unused do
+  def nothing, do: :ok
+end

@@ -1,0 +1,5 @@
+defmodule Broken do
+  def handle(conn) do
+    undefined_helper(conn)
+  end
+end

@@ -1,0 +1,3 @@
+defmodule Hello do
+  def handle(conn), do: conn
+end

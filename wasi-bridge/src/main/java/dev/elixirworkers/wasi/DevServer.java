@@ -1,0 +1,347 @@
+package dev.elixirworkers.wasi;
+
+import com.sun.net.httpserver.Headers;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+
+/**
+ * The local development server: every HTTP request goes through the {@link WorkerRuntime} the
+ * supplier returns at that moment (so a rebuild can swap it), and one line per request is logged:
+ * method, path, status, milliseconds. Whatever goes wrong in the host becomes a 500 text response
+ * and the server keeps serving. JDK only ({@code com.sun.net.httpserver}).
+ *
+ * <p>Request headers reach the worker lower-cased, grouped by name and sorted by name (the JDK
+ * server does not keep arrival order across names); repeated values keep their order.
+ */
+public final class DevServer implements AutoCloseable {
+  public static final int DEFAULT_PORT = 8797;
+
+  private static final Set<String> HOP_BY_HOP =
+      Set.of(
+          "connection",
+          "keep-alive",
+          "transfer-encoding",
+          "content-length",
+          "upgrade",
+          "proxy-connection",
+          "te",
+          "trailer");
+
+  private final HttpServer server;
+  private final ExecutorService executor;
+  private final Supplier<WorkerRuntime> runtime;
+  private final Options options;
+  private final AtomicInteger active = new AtomicInteger();
+  private volatile boolean stopping;
+
+  private DevServer(
+      HttpServer server,
+      ExecutorService executor,
+      Supplier<WorkerRuntime> runtime,
+      Options options) {
+    this.server = server;
+    this.executor = executor;
+    this.runtime = runtime;
+    this.options = options;
+  }
+
+  /**
+   * Binds and starts serving.
+   *
+   * @param runtime asked for the current runtime on every request
+   * @throws java.net.BindException when the port is taken
+   */
+  public static DevServer start(Supplier<WorkerRuntime> runtime, Options options)
+      throws IOException {
+    Objects.requireNonNull(runtime, "runtime");
+    HttpServer server =
+        HttpServer.create(new InetSocketAddress(options.bindAddress, options.port), 64);
+    AtomicInteger threads = new AtomicInteger();
+    ExecutorService executor =
+        Executors.newCachedThreadPool(
+            r -> {
+              Thread t = new Thread(r, "elixir-workers-dev-" + threads.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            });
+    DevServer dev = new DevServer(server, executor, runtime, options);
+    server.createContext("/", dev::serve);
+    server.setExecutor(executor);
+    server.start();
+    return dev;
+  }
+
+  public static DevServer start(Supplier<WorkerRuntime> runtime) throws IOException {
+    return start(runtime, Options.defaults());
+  }
+
+  /** The port it listens on (the one chosen when asked for port 0). */
+  public int port() {
+    return server.getAddress().getPort();
+  }
+
+  /** {@code http://localhost:PORT/} (or the bind address when it is not loopback). */
+  public URI uri() {
+    InetAddress address = options.bindAddress;
+    String host =
+        address.isLoopbackAddress() || address.isAnyLocalAddress()
+            ? "localhost"
+            : address.getHostAddress().contains(":")
+                ? "[" + address.getHostAddress() + "]"
+                : address.getHostAddress();
+    return URI.create("http://" + host + ":" + port() + "/");
+  }
+
+  /**
+   * Lets requests in progress finish for up to {@code grace} (new ones get 503 meanwhile), then
+   * closes the socket and stops the worker threads. Idempotent.
+   */
+  public void stop(Duration grace) {
+    stopping = true;
+    long deadline = System.nanoTime() + grace.toNanos();
+    synchronized (active) {
+      try {
+        while (active.get() > 0 && System.nanoTime() < deadline) {
+          active.wait(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    // JDK 17's HttpServer.stop(n) waits the full n seconds even when idle: stop(0) after waiting
+    // for our own exchanges instead
+    server.stop(0);
+    executor.shutdown();
+    try {
+      if (!executor.awaitTermination(1, TimeUnit.SECONDS)) {
+        executor.shutdownNow();
+      }
+    } catch (InterruptedException e) {
+      executor.shutdownNow();
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** {@link #stop(Duration)} with one second of grace. */
+  @Override
+  public void close() {
+    stop(Duration.ofSeconds(1));
+  }
+
+  private void serve(HttpExchange exchange) {
+    active.incrementAndGet();
+    try {
+      serveCounted(exchange);
+    } finally {
+      synchronized (active) {
+        active.decrementAndGet();
+        active.notifyAll();
+      }
+    }
+  }
+
+  private void serveCounted(HttpExchange exchange) {
+    long start = System.nanoTime();
+    String method = exchange.getRequestMethod();
+    String path = exchange.getRequestURI().getRawPath();
+    int status = 500;
+    String failure = null;
+    try {
+      WorkerResponse response;
+      try {
+        WorkerRequest request = stopping ? null : toRequest(exchange);
+        if (stopping) {
+          response = WorkerResponse.text(503, "the dev server is stopping\n");
+        } else if (request == null) {
+          response =
+              WorkerResponse.text(
+                  413, "request body larger than " + options.maxBodyBytes + " bytes\n");
+        } else {
+          WorkerRuntime current = runtime.get();
+          if (current == null) {
+            response = WorkerResponse.text(503, "the worker is not built yet\n");
+          } else {
+            response = current.handle(request);
+          }
+        }
+      } catch (Exception | LinkageError | AssertionError e) {
+        failure = stackTrace(e);
+        response = WorkerResponse.text(500, "the dev server failed: " + e + "\n");
+      }
+      status = response.status();
+      send(exchange, method, response);
+    } catch (IOException | RuntimeException e) {
+      // the client went away, or the response could not be written
+      if (failure == null) {
+        failure = e.toString();
+      }
+    } finally {
+      exchange.close();
+      long millis = (System.nanoTime() - start) / 1_000_000;
+      log(method + " " + path + " " + status + " " + millis + " ms");
+      if (failure != null) {
+        log(failure);
+      }
+    }
+  }
+
+  private WorkerRequest toRequest(HttpExchange exchange) throws IOException {
+    Headers in = exchange.getRequestHeaders();
+    TreeMap<String, List<String>> sorted = new TreeMap<>();
+    for (Map.Entry<String, List<String>> e : in.entrySet()) {
+      sorted
+          .computeIfAbsent(e.getKey().toLowerCase(Locale.ROOT), k -> new ArrayList<>())
+          .addAll(e.getValue());
+    }
+    List<Header> headers = new ArrayList<>();
+    sorted.forEach((name, values) -> values.forEach(v -> headers.add(new Header(name, v))));
+    URI uri = exchange.getRequestURI();
+    String url;
+    if (uri.isAbsolute()) {
+      url = uri.toString();
+    } else {
+      String host = in.getFirst("Host");
+      if (host == null || host.isBlank()) {
+        host = "localhost:" + port();
+      }
+      url = "http://" + host + uri.toString();
+    }
+    byte[] body;
+    try (InputStream stream = exchange.getRequestBody()) {
+      body = stream.readNBytes((int) Math.min(Integer.MAX_VALUE - 16, options.maxBodyBytes + 1));
+    }
+    if (body.length > options.maxBodyBytes) {
+      return null;
+    }
+    return new WorkerRequest(exchange.getRequestMethod(), url, headers, body);
+  }
+
+  private static void send(HttpExchange exchange, String method, WorkerResponse response)
+      throws IOException {
+    Headers out = exchange.getResponseHeaders();
+    for (Header h : response.headers()) {
+      if (!HOP_BY_HOP.contains(h.name().toLowerCase(Locale.ROOT))) {
+        out.add(h.name(), h.value());
+      }
+    }
+    int status = response.status();
+    byte[] body = response.body();
+    boolean noBody =
+        method.equalsIgnoreCase("HEAD") || status == 204 || status == 304 || status < 200;
+    if (noBody || body.length == 0) {
+      exchange.sendResponseHeaders(status, -1);
+      return;
+    }
+    exchange.sendResponseHeaders(status, body.length);
+    try (OutputStream stream = exchange.getResponseBody()) {
+      stream.write(body);
+    }
+  }
+
+  private void log(String line) {
+    try {
+      options.log.accept(line);
+    } catch (RuntimeException ignored) {
+      // logging must not take the server down
+    }
+  }
+
+  private static String stackTrace(Throwable t) {
+    StringWriter text = new StringWriter();
+    t.printStackTrace(new PrintWriter(text));
+    return text.toString().stripTrailing();
+  }
+
+  /** Port, bind address, log and body limit. Immutable; build with {@link #builder()}. */
+  public static final class Options {
+    private final int port;
+    private final InetAddress bindAddress;
+    private final Consumer<String> log;
+    private final long maxBodyBytes;
+
+    private Options(Builder b) {
+      this.port = b.port;
+      this.bindAddress = b.bindAddress;
+      this.log = b.log;
+      this.maxBodyBytes = b.maxBodyBytes;
+    }
+
+    /** Port 8797 on the loopback address, log lines to System.out, 100 MiB bodies. */
+    public static Options defaults() {
+      return builder().build();
+    }
+
+    public static Builder builder() {
+      return new Builder();
+    }
+
+    public int port() {
+      return port;
+    }
+
+    public InetAddress bindAddress() {
+      return bindAddress;
+    }
+
+    public static final class Builder {
+      private int port = DEFAULT_PORT;
+      private InetAddress bindAddress = InetAddress.getLoopbackAddress();
+      private Consumer<String> log = System.out::println;
+      private long maxBodyBytes = 100L << 20;
+
+      private Builder() {}
+
+      /** 0 picks a free port. */
+      public Builder port(int port) {
+        if (port < 0 || port > 65535) {
+          throw new IllegalArgumentException("port must be 0..65535: " + port);
+        }
+        this.port = port;
+        return this;
+      }
+
+      public Builder bindAddress(InetAddress address) {
+        this.bindAddress = Objects.requireNonNull(address);
+        return this;
+      }
+
+      /** Receives one line per request, and stack traces of host failures. */
+      public Builder log(Consumer<String> log) {
+        this.log = Objects.requireNonNull(log);
+        return this;
+      }
+
+      /** Larger request bodies get 413 without reaching the worker. */
+      public Builder maxBodyBytes(long bytes) {
+        this.maxBodyBytes = bytes;
+        return this;
+      }
+
+      public Options build() {
+        return new Options(this);
+      }
+    }
+  }
+}

@@ -1,0 +1,163 @@
+package dev.elixirworkers.wasi.wasmtime;
+
+import dev.elixirworkers.wasi.preview1.WasiFunctions;
+import io.github.kawamuray.wasmtime.FuncType;
+import io.github.kawamuray.wasmtime.ImportType;
+import io.github.kawamuray.wasmtime.Module;
+import io.github.kawamuray.wasmtime.Val;
+import io.github.kawamuray.wasmtime.WasmtimeException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A compiled WASI command module and how its imports link to {@link WasiFunctions}: worked out
+ * once, so a module the host cannot run fails here, not on the first request. Hands out {@link
+ * WasiSession}s that run it.
+ */
+public final class WasiModule implements AutoCloseable {
+  /** One import: its name and type, and the host function that serves it. */
+  record Binding(String name, FuncType type, WasiFunctions.Function function) {}
+
+  private final WasmtimeEngine engine;
+  private final Module module;
+  private final List<Binding> bindings;
+  private boolean closed;
+
+  private WasiModule(WasmtimeEngine engine, Module module, List<Binding> bindings) {
+    this.engine = engine;
+    this.module = module;
+    this.bindings = List.copyOf(bindings);
+  }
+
+  /**
+   * Compiles (or takes from the process cache) and links a module.
+   *
+   * @throws GuestLinkException when an import cannot be served
+   */
+  public static WasiModule load(WasmtimeEngine engine, byte[] wasm) {
+    Module module;
+    try {
+      module = engine.acquire(wasm);
+    } catch (WasmtimeException e) {
+      throw new GuestLinkException("The module does not compile: " + e.getMessage());
+    }
+    try {
+      return new WasiModule(engine, module, plan(module.imports()));
+    } catch (RuntimeException e) {
+      engine.release(module);
+      throw e;
+    }
+  }
+
+  private static List<Binding> plan(ImportType[] imports) {
+    List<Binding> bindings = new ArrayList<>();
+    for (ImportType imp : imports) {
+      String where = imp.module() + "." + imp.name();
+      if (imp.type() != ImportType.Type.FUNC) {
+        throw new GuestLinkException(
+            "The module imports "
+                + imp.type().name().toLowerCase()
+                + " "
+                + where
+                + "; the host provides only "
+                + WasiFunctions.MODULE
+                + " functions");
+      }
+      if (!imp.module().equals(WasiFunctions.MODULE)) {
+        throw new GuestLinkException(
+            "The module imports "
+                + where
+                + ", which the host does not provide: only "
+                + WasiFunctions.MODULE
+                + " functions are (was it linked with --allow-undefined?)");
+      }
+      FuncType type = imp.func();
+      WasiFunctions.Signature signature = signatureOf(type, where);
+      WasiFunctions.Function function =
+          WasiFunctions.lookup(imp.name())
+              .map(
+                  known -> {
+                    if (!known.signature().equals(signature)) {
+                      throw new GuestLinkException(
+                          "The module imports "
+                              + where
+                              + " as "
+                              + signature
+                              + " but WASI preview1 defines it as "
+                              + known.signature());
+                    }
+                    return known;
+                  })
+              .or(() -> WasiFunctions.stub(imp.name(), signature))
+              .orElseThrow(
+                  () ->
+                      new GuestLinkException(
+                          "The module imports "
+                              + where
+                              + " "
+                              + signature
+                              + ", which is not a WASI preview1 function; the host stubs unknown"
+                              + " imports only when they return one i32 errno"));
+      bindings.add(new Binding(imp.name(), type, function));
+    }
+    return bindings;
+  }
+
+  private static WasiFunctions.Signature signatureOf(FuncType type, String where) {
+    return new WasiFunctions.Signature(
+        types(type.getParams(), where), types(type.getResults(), where));
+  }
+
+  private static List<WasiFunctions.ValType> types(Val.Type[] types, String where) {
+    List<WasiFunctions.ValType> out = new ArrayList<>();
+    for (Val.Type t : types) {
+      switch (t) {
+        case I32 -> out.add(WasiFunctions.ValType.I32);
+        case I64 -> out.add(WasiFunctions.ValType.I64);
+        default ->
+            throw new GuestLinkException(
+                "The module imports " + where + " with a " + t + " value, which WASI never uses");
+      }
+    }
+    return out;
+  }
+
+  /** Import names in order, for diagnostics. */
+  public List<String> imports() {
+    return bindings.stream().map(Binding::name).toList();
+  }
+
+  /** Imports linked to a host function that does something (not a NOSYS stub). */
+  public List<String> implementedImports() {
+    return bindings.stream().filter(b -> b.function().implemented()).map(Binding::name).toList();
+  }
+
+  Module module() {
+    return module;
+  }
+
+  List<Binding> bindings() {
+    return bindings;
+  }
+
+  WasmtimeEngine engine() {
+    return engine;
+  }
+
+  /** A fresh store with the host functions defined; it can run the module several times. */
+  public WasiSession newSession() {
+    if (closed) {
+      throw new IllegalStateException("module closed");
+    }
+    return new WasiSession(this);
+  }
+
+  /** Gives the compiled module back to the engine's cache. Sessions must be closed first. */
+  @Override
+  public synchronized void close() {
+    if (!closed) {
+      closed = true;
+      engine.release(module);
+    }
+  }
+}

@@ -1,0 +1,225 @@
+package dev.elixirworkers.wasi.wasmtime;
+
+import dev.elixirworkers.wasi.preview1.ByteBufferMemory;
+import dev.elixirworkers.wasi.preview1.DeadlineExceeded;
+import dev.elixirworkers.wasi.preview1.LinearMemory;
+import dev.elixirworkers.wasi.preview1.ProcExit;
+import dev.elixirworkers.wasi.preview1.WasiPreview1;
+import io.github.kawamuray.wasmtime.Extern;
+import io.github.kawamuray.wasmtime.Func;
+import io.github.kawamuray.wasmtime.Instance;
+import io.github.kawamuray.wasmtime.Memory;
+import io.github.kawamuray.wasmtime.Store;
+import io.github.kawamuray.wasmtime.Trap;
+import io.github.kawamuray.wasmtime.Val;
+import io.github.kawamuray.wasmtime.WasmFunctionError;
+import io.github.kawamuray.wasmtime.WasmtimeException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * A wasmtime {@link Store} with one host function per import, able to run the module several times:
+ * each {@link #run} makes a fresh {@link Instance} (fresh memory and globals) in this store.
+ *
+ * <p>Why not a store per run: wasmtime-java binds host functions to a store, and creating one costs
+ * on the order of 100 µs (wasmtime compiles a trampoline for each), over a millisecond for a module
+ * importing 15 functions; a further instance in an existing store costs about 50 µs. The price is
+ * that a store keeps its instances' memories until it is closed, so callers retire a session after
+ * a few runs. Not thread-safe: one run at a time.
+ */
+public final class WasiSession implements AutoCloseable {
+  private static final LinearMemory NO_MEMORY = ByteBufferMemory.ofSize(0);
+
+  /** What the host functions see during a run; swapped per run. */
+  private static final class Context {
+    WasiPreview1 wasi;
+    WasmtimeMemory memory;
+    Integer exitStatus;
+    boolean deadlineExceeded;
+    Throwable hostFailure;
+  }
+
+  private final WasiModule module;
+  private final Store<Void> store;
+  private final List<Func> funcs = new ArrayList<>();
+  private final List<Extern> externs = new ArrayList<>();
+  private final Context context = new Context();
+  private final long createdNanos;
+  private int runs;
+  private boolean closed;
+
+  WasiSession(WasiModule module) {
+    long start = System.nanoTime();
+    this.module = module;
+    this.store = new Store<>(null, module.engine().engine());
+    try {
+      for (WasiModule.Binding binding : module.bindings()) {
+        Func func = new Func(store, binding.type(), handler(binding));
+        funcs.add(func);
+        externs.add(Extern.fromFunc(func));
+      }
+    } catch (RuntimeException e) {
+      close();
+      throw e;
+    }
+    this.createdNanos = System.nanoTime() - start;
+  }
+
+  private Func.Handler<Void> handler(WasiModule.Binding binding) {
+    return (caller, params, results) -> {
+      Context c = context;
+      long[] args = new long[params.length];
+      for (int i = 0; i < params.length; i++) {
+        args[i] = params[i].getType() == Val.Type.I64 ? params[i].i64() : params[i].i32();
+      }
+      try {
+        if (c.wasi == null) {
+          throw new IllegalStateException(binding.name() + " called outside of a run");
+        }
+        LinearMemory memory = NO_MEMORY;
+        if (c.memory != null) {
+          c.memory.invalidate();
+          memory = c.memory;
+        }
+        int errno = binding.function().call(c.wasi, memory, args);
+        if (results.length == 1) {
+          results[0] = Val.fromI32(errno);
+        }
+      } catch (ProcExit exit) {
+        c.exitStatus = exit.exitCode();
+        throw new WasmFunctionError.I32ExitError(exit.exitCode());
+      } catch (DeadlineExceeded e) {
+        c.deadlineExceeded = true;
+        throw new WasmFunctionError("deadline exceeded in " + binding.name());
+      } catch (Throwable t) {
+        c.hostFailure = t;
+        throw new WasmFunctionError("host function " + binding.name() + " failed: " + t);
+      }
+    };
+  }
+
+  /** Nanoseconds it took to create the store and its host functions. */
+  public long creationNanos() {
+    return createdNanos;
+  }
+
+  /** Host functions created for this session (one per import). */
+  public int hostFunctionCount() {
+    return funcs.size();
+  }
+
+  /** Runs so far. */
+  public int runs() {
+    return runs;
+  }
+
+  /**
+   * Instantiates the module afresh and runs {@code _start} against {@code wasi}.
+   *
+   * @param timeLimitMillis interrupts running code after about this long; {@code wasi}'s deadline
+   *     should be the same instant so host calls stop waiting too
+   * @throws HostFailure when a host function failed (a host bug)
+   */
+  public GuestOutcome run(WasiPreview1 wasi, long timeLimitMillis) {
+    if (closed) {
+      throw new IllegalStateException("session closed");
+    }
+    runs++;
+    context.wasi = wasi;
+    context.memory = null;
+    context.exitStatus = null;
+    context.deadlineExceeded = false;
+    context.hostFailure = null;
+    Instance instance = null;
+    WasmtimeMemory memory = null;
+    Func start = null;
+    try {
+      store.setEpochDeadline(module.engine().ticksFor(timeLimitMillis));
+      instance = new Instance(store, module.module(), externs);
+      Optional<Memory> exported = instance.getMemory(store, "memory");
+      if (exported.isEmpty()) {
+        throw new GuestLinkException("The module exports no memory named \"memory\"");
+      }
+      memory = new WasmtimeMemory(store, exported.get());
+      context.memory = memory;
+      start =
+          instance
+              .getFunc(store, "_start")
+              .orElseThrow(
+                  () ->
+                      new GuestLinkException(
+                          "The module exports no _start function: it is not a WASI command"));
+      try {
+        start.call(store);
+        return new GuestOutcome.Exited(0);
+      } catch (WasmFunctionError.I32ExitError e) {
+        return new GuestOutcome.Exited(e.exitCode());
+      } catch (WasmFunctionError.TrapError e) {
+        if (e.trap() == Trap.INTERRUPT) {
+          return new GuestOutcome.TimedOut(timeLimitMillis);
+        }
+        return new GuestOutcome.Trapped(describe(e.trap()));
+      } catch (WasmFunctionError | WasmtimeException e) {
+        if (context.hostFailure != null) {
+          throw new HostFailure(context.hostFailure);
+        }
+        if (context.deadlineExceeded) {
+          return new GuestOutcome.TimedOut(timeLimitMillis);
+        }
+        if (context.exitStatus != null) {
+          return new GuestOutcome.Exited(context.exitStatus);
+        }
+        return new GuestOutcome.Trapped(String.valueOf(e.getMessage()));
+      }
+    } finally {
+      context.wasi = null;
+      context.memory = null;
+      if (start != null) {
+        start.dispose();
+      }
+      if (memory != null) {
+        memory.dispose();
+      }
+      if (instance != null) {
+        instance.dispose();
+      }
+    }
+  }
+
+  private static String describe(Trap trap) {
+    return switch (trap) {
+      case UNREACHABLE_CODE_REACHED -> "wasm trap: unreachable executed";
+      case MEMORY_OUT_OF_BOUNDS -> "wasm trap: out of bounds memory access";
+      case STACK_OVERFLOW -> "wasm trap: call stack exhausted";
+      case INTEGER_DIVISION_BY_ZERO -> "wasm trap: integer divide by zero";
+      case INTEGER_OVERFLOW -> "wasm trap: integer overflow";
+      case INDIRECT_CALL_TO_NULL -> "wasm trap: uninitialized element (indirect call to null)";
+      case BAD_SIGNATURE -> "wasm trap: indirect call type mismatch";
+      default -> "wasm trap: " + trap.name().toLowerCase(Locale.ROOT).replace('_', ' ');
+    };
+  }
+
+  /** Drops the store: its instances, their memories and the host functions. */
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    for (Func func : funcs) {
+      func.dispose();
+    }
+    store.dispose();
+  }
+
+  /** A host function threw: a bug in the host, reported with the original exception as cause. */
+  public static final class HostFailure extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    HostFailure(Throwable cause) {
+      super("A WASI host function failed: " + cause, cause);
+    }
+  }
+}

@@ -1,0 +1,76 @@
+package dev.elixirworkers.wasi.testing;
+
+import dev.elixirworkers.wasi.WorkerBundle;
+import dev.elixirworkers.wasi.toolchain.WasiToolchain;
+import dev.elixirworkers.wasi.toolchain.WasiToolchainException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * The C test guest (src/test/c/test_guest.c), compiled once per test JVM by {@link WasiToolchain}
+ * into {@code target/test-guest/}, next to an {@code app.avm} of known bytes: a worker bundle.
+ *
+ * <p>Without a toolchain this fails with the discovery message (it does not skip): the project's
+ * setup installs the toolchain.
+ */
+public final class TestGuest {
+  private static Path bundleDir;
+  private static WasiToolchain toolchain;
+
+  private TestGuest() {}
+
+  public static Path basedir() {
+    return Path.of(System.getProperty("basedir", ".")).toAbsolutePath();
+  }
+
+  public static Path target() {
+    return basedir().resolve("target");
+  }
+
+  /** The discovered toolchain (fails the test with the discovery message when there is none). */
+  public static synchronized WasiToolchain toolchain() throws WasiToolchainException {
+    if (toolchain == null) {
+      toolchain = WasiToolchain.discover(target());
+    }
+    return toolchain;
+  }
+
+  /** {@code target/test-guest}, holding atomvm.wasm (the test guest) and app.avm. */
+  public static synchronized Path bundleDir() throws IOException, WasiToolchainException {
+    if (bundleDir == null) {
+      Path dir = target().resolve("test-guest");
+      Files.createDirectories(dir);
+      Path source = basedir().resolve("src/test/c/test_guest.c");
+      toolchain()
+          .compile(
+              List.of(source), dir.resolve(WorkerBundle.WASM), List.of("-O2", "-Wall", "-Wextra"));
+      Files.write(dir.resolve(WorkerBundle.APP), appBytes());
+      bundleDir = dir;
+    }
+    return bundleDir;
+  }
+
+  public static WorkerBundle bundle() throws IOException, WasiToolchainException {
+    return WorkerBundle.load(bundleDir());
+  }
+
+  /** The app.avm stand-in: 70 000 bytes cycling through every byte value. */
+  public static byte[] appBytes() {
+    byte[] bytes = new byte[70_000];
+    for (int i = 0; i < bytes.length; i++) {
+      bytes[i] = (byte) (i * 7 + i / 256);
+    }
+    return bytes;
+  }
+
+  /** The pattern /big answers with. */
+  public static byte[] bigBody() {
+    byte[] bytes = new byte[4 * 1024 * 1024];
+    for (int i = 0; i < bytes.length; i++) {
+      bytes[i] = (byte) (i * 31 + 7);
+    }
+    return bytes;
+  }
+}
