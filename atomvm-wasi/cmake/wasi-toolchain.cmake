@@ -32,6 +32,11 @@ endif()
 set(CMAKE_C_COMPILER "${WASI_CLANG}")
 # wasm32-wasi, not wasm32-wasip1: Debian's wasi-libc directories use this name.
 set(CMAKE_C_COMPILER_TARGET wasm32-wasi)
+# There is no C++ in the build, but upstream's project(libAtomVM) enables C++
+# too; without this, CMake would pick the host's c++ and test it against the
+# WASI sysroot (and fail on machines without a host C++ compiler).
+set(CMAKE_CXX_COMPILER "${WASI_CLANG}")
+set(CMAKE_CXX_COMPILER_TARGET wasm32-wasi)
 set(CMAKE_SYSROOT "${WASI_SYSROOT}")
 
 set(CMAKE_FIND_ROOT_PATH "${WASI_SYSROOT}")

@@ -2,6 +2,7 @@ package dev.elixirworkers.maven;
 
 import dev.elixirworkers.build.BuildException;
 import dev.elixirworkers.build.BuildLog;
+import dev.elixirworkers.wasi.wasmtime.CacheDirectory;
 import java.io.File;
 import java.nio.file.Path;
 import org.apache.maven.execution.MavenSession;
@@ -29,7 +30,8 @@ abstract class AbstractWorkerMojo extends AbstractMojo {
 
   /**
    * Shared cache for downloaded AtomVM releases, built VMs and the compiled standard library.
-   * Defaults to {@code $XDG_CACHE_HOME/elixir-workers} or {@code ~/.cache/elixir-workers}.
+   * Defaults to {@code $ELIXIR_WORKERS_CACHE}, {@code $XDG_CACHE_HOME/elixir-workers} or {@code
+   * ~/.cache/elixir-workers}.
    */
   @Parameter(property = "elixir-workers.cache")
   private File cacheDirectory;
@@ -56,15 +58,9 @@ abstract class AbstractWorkerMojo extends AbstractMojo {
   protected abstract void run() throws MojoExecutionException, MojoFailureException;
 
   protected Path cacheRoot() {
-    if (cacheDirectory != null) {
-      return cacheDirectory.toPath().toAbsolutePath();
-    }
-    String xdg = System.getenv("XDG_CACHE_HOME");
-    Path base =
-        xdg != null && !xdg.isBlank()
-            ? Path.of(xdg)
-            : Path.of(System.getProperty("user.home"), ".cache");
-    return base.resolve("elixir-workers");
+    return cacheDirectory != null
+        ? cacheDirectory.toPath().toAbsolutePath()
+        : CacheDirectory.root().toAbsolutePath();
   }
 
   protected Path work() {

@@ -150,7 +150,7 @@ public final class AtomVmSourceResolver {
         }
       }
     } catch (IOException e) {
-      throw unreachable(release, e.getMessage(), e);
+      throw unreachable(release, e.getMessage() != null ? e.getMessage() : e.toString(), e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw unreachable(release, "interrupted", e);

@@ -11,11 +11,14 @@ import dev.elixirworkers.build.pack.AvmArchive;
 import dev.elixirworkers.build.pack.AvmPacker;
 import dev.elixirworkers.build.pack.PackRequest;
 import dev.elixirworkers.build.pack.PackResult;
+import java.io.IOException;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Optional;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -42,8 +45,28 @@ class AtomVmStdlibTest {
     Assumptions.abort(reason);
   }
 
-  private static Path fakeTree() throws URISyntaxException {
-    return Path.of(AtomVmStdlibTest.class.getResource("/compile/fake-atomvm").toURI());
+  /**
+   * A miniature AtomVM tree. It is stored with {@code _src}/{@code _lib} in place of AtomVM's
+   * {@code src}/{@code lib} directories so no committed path looks like upstream AtomVM; the copy
+   * restores the real layout.
+   */
+  private static Path fakeTree() throws URISyntaxException, IOException {
+    Path stored = Path.of(AtomVmStdlibTest.class.getResource("/compile/fake-atomvm").toURI());
+    Path tree = Files.createTempDirectory("fake-atomvm");
+    try (Stream<Path> walk = Files.walk(stored)) {
+      for (Path file : walk.filter(Files::isRegularFile).toList()) {
+        String relative =
+            stored
+                .relativize(file)
+                .toString()
+                .replace("/_src/", "/src/")
+                .replace("/_lib/", "/lib/");
+        Path target = tree.resolve(relative);
+        Files.createDirectories(target.getParent());
+        Files.copy(file, target, StandardCopyOption.REPLACE_EXISTING);
+      }
+    }
+    return tree;
   }
 
   /** -Datomvm.source or ATOMVM_SOURCE, when it names a directory. */

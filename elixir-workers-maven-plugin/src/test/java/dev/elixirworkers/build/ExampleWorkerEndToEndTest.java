@@ -1,0 +1,143 @@
+package dev.elixirworkers.build;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.elixirworkers.wasi.WorkerBundle;
+import dev.elixirworkers.wasi.WorkerRequest;
+import dev.elixirworkers.wasi.WorkerResponse;
+import dev.elixirworkers.wasi.WorkerRuntime;
+import dev.elixirworkers.wasi.wasmtime.CacheDirectory;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The whole pipe on the example worker, with the real AtomVM: compile, VM build (cached), stdlib,
+ * pack, assemble, then requests through the JVM host. Runs when {@code -Datomvm.source} or {@code
+ * ATOMVM_SOURCE} names an AtomVM checkout; otherwise it is skipped and says why.
+ */
+class ExampleWorkerEndToEndTest {
+  private static Path project;
+  private static RecordingLog firstBuild;
+  private static WorkerBuild.Bundle bundle;
+  private static WorkerRuntime runtime;
+
+  @BeforeAll
+  static void buildTheExample() throws IOException {
+    Optional<Path> atomvm = atomvmSource();
+    if (atomvm.isEmpty()) {
+      String reason =
+          "no AtomVM source: set -Datomvm.source=<AtomVM checkout> (or ATOMVM_SOURCE) to run the"
+              + " end-to-end tests on the example worker";
+      System.out.println("SKIPPED ExampleWorkerEndToEndTest: " + reason);
+      Assumptions.abort(reason);
+    }
+    project = Files.createTempDirectory("hello-worker");
+    copyTree(Path.of("..", "examples", "hello-worker", "src"), project.resolve("src"));
+    WorkerProject worker =
+        WorkerProject.atConventionalPaths(
+            project, "HelloWorker", atomvm, CacheDirectory.root(), true);
+    firstBuild = new RecordingLog();
+    WorkerBuild build = new WorkerBuild(worker, firstBuild);
+    build.compile();
+    bundle = build.bundle();
+    runtime = WorkerRuntime.create(WorkerBundle.load(worker.workerDirectory()));
+  }
+
+  @AfterAll
+  static void close() {
+    if (runtime != null) {
+      runtime.close();
+    }
+  }
+
+  private static Optional<Path> atomvmSource() {
+    for (String value :
+        new String[] {System.getProperty("atomvm.source"), System.getenv("ATOMVM_SOURCE")}) {
+      if (value != null && !value.isBlank() && !value.startsWith("${")) {
+        return Optional.of(Path.of(value));
+      }
+    }
+    return Optional.empty();
+  }
+
+  private static void copyTree(Path from, Path to) throws IOException {
+    try (Stream<Path> walk = Files.walk(from)) {
+      for (Path file : walk.filter(Files::isRegularFile).toList()) {
+        Path target = to.resolve(from.relativize(file).toString());
+        Files.createDirectories(target.getParent());
+        Files.copy(file, target);
+      }
+    }
+  }
+
+  private static WorkerResponse get(String path) {
+    return runtime.handle(
+        new WorkerRequest("GET", "http://localhost:8797" + path, List.of(), new byte[0]));
+  }
+
+  private static String header(WorkerResponse response, String name) {
+    return response.headers().stream()
+        .filter(h -> h.name().equalsIgnoreCase(name))
+        .map(h -> h.value())
+        .findFirst()
+        .orElse("");
+  }
+
+  @Test
+  void rootIsTheElixirRenderedHtmlPage() {
+    WorkerResponse response = get("/");
+
+    assertEquals(200, response.status(), response.bodyText());
+    assertTrue(header(response, "content-type").startsWith("text/html"));
+    assertTrue(response.bodyText().contains("<html"), response.bodyText());
+    assertTrue(response.body().length > 4096, "the page is a realistic size");
+  }
+
+  @Test
+  void healthIsJson() {
+    WorkerResponse response = get("/api/health");
+
+    assertEquals(200, response.status(), response.bodyText());
+    assertTrue(header(response, "content-type").startsWith("application/json"));
+    assertTrue(response.bodyText().contains("\"status\":\"ok\""), response.bodyText());
+  }
+
+  @Test
+  void unknownPathIs404FromTheRouter() {
+    assertEquals(404, get("/no/such/page").status());
+  }
+
+  @Test
+  void secondBundleReusesTheCachedVm() {
+    RecordingLog again = new RecordingLog();
+    new WorkerBuild(
+            WorkerProject.atConventionalPaths(
+                project, "HelloWorker", atomvmSource(), CacheDirectory.root(), true),
+            again)
+        .bundle();
+
+    assertTrue(again.contains("skipping the VM build"), again.lines.toString());
+    assertTrue(again.contains("already compiled"), again.lines.toString());
+  }
+
+  @Test
+  void archiveStartsWithTheStartModuleAndLeavesTheInitModuleOut() {
+    assertEquals("Elixir.HelloWorker", bundle.pack().modules().get(0).module());
+    assertTrue(
+        bundle.pack().modules().stream().noneMatch(m -> m.module().equals("init")),
+        "init.beam would switch AtomVM into OTP boot mode");
+    assertTrue(Files.exists(bundle.wasm()));
+    assertEquals(
+        List.of("atomvm.wasm", "app.avm"),
+        bundle.sizes().rows().stream().map(row -> row.name()).toList());
+  }
+}
