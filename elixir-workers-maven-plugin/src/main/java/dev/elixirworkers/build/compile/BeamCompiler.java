@@ -4,6 +4,7 @@ import dev.elixirworkers.build.BuildLog;
 import dev.elixirworkers.build.compile.CompileResult.RootResult;
 import dev.elixirworkers.build.compile.CompileResult.Status;
 import dev.elixirworkers.build.util.Digests;
+import dev.elixirworkers.build.util.ProcessRunner;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;

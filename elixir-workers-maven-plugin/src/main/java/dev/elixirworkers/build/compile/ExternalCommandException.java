@@ -1,5 +1,6 @@
 package dev.elixirworkers.build.compile;
 
+import dev.elixirworkers.build.util.ProcessRunner;
 import java.util.List;
 
 /** A tool ran but failed in a way that is not a located compile error; quotes what it said. */

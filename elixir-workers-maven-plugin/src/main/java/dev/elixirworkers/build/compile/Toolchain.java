@@ -1,5 +1,6 @@
 package dev.elixirworkers.build.compile;
 
+import dev.elixirworkers.build.util.ProcessRunner;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;

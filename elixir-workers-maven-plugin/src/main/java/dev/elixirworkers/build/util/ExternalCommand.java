@@ -1,28 +1,23 @@
 package dev.elixirworkers.build.util;
 
 import dev.elixirworkers.build.BuildException;
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
-import java.util.Deque;
+import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 
 /**
- * Runs an external tool, streaming its merged output line by line and keeping the tail so a failure
- * can quote it.
+ * A tool run that must succeed: a non-zero exit becomes a {@link BuildException} quoting the
+ * command, its exit code and the tail of its output.
  */
 public final class ExternalCommand {
-  private static final int TAIL_LINES = 40;
+  private static final Duration TIMEOUT = Duration.ofMinutes(30);
 
   private final List<String> command;
+  private final Map<String, String> environment = new LinkedHashMap<>();
   private Path directory;
-  private final Map<String, String> environment = new java.util.LinkedHashMap<>();
 
   private ExternalCommand(List<String> command) {
     this.command = List.copyOf(command);
@@ -46,48 +41,21 @@ public final class ExternalCommand {
     return this;
   }
 
-  /** Runs to completion; throws {@link BuildException} quoting command, exit code and output. */
+  /** Runs to completion, handing each output line to {@code onLine}; returns all lines. */
   public List<String> run(Consumer<String> onLine) {
-    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
-    if (directory != null) {
-      builder.directory(directory.toFile());
-    }
-    builder.environment().putAll(environment);
-    Deque<String> tail = new ArrayDeque<>();
-    List<String> all = new ArrayList<>();
-    int exit;
-    try {
-      Process process = builder.start();
-      process.getOutputStream().close();
-      try (BufferedReader reader =
-          new BufferedReader(
-              new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-        String line;
-        while ((line = reader.readLine()) != null) {
-          onLine.accept(line);
-          all.add(line);
-          tail.addLast(line);
-          if (tail.size() > TAIL_LINES) {
-            tail.removeFirst();
-          }
-        }
-      }
-      exit = process.waitFor();
-    } catch (IOException e) {
-      throw new BuildException(
-          "Could not run `" + String.join(" ", command) + "`: " + e.getMessage(), e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new BuildException("Interrupted while running `" + String.join(" ", command) + "`", e);
-    }
-    if (exit != 0) {
+    ProcessRunner.Result result =
+        ProcessRunner.run(command, environment, directory, TIMEOUT, onLine);
+    if (result.exitCode() != 0) {
+      String tail = String.join("\n", result.tail());
       throw new BuildException(
           "`"
               + String.join(" ", command)
-              + "` failed with exit code "
-              + exit
-              + (tail.isEmpty() ? "" : ":\n" + String.join("\n", tail)));
+              + "` "
+              + (result.exitCode() == ProcessRunner.TIMED_OUT
+                  ? "did not finish within " + TIMEOUT.toMinutes() + " minutes"
+                  : "failed with exit code " + result.exitCode())
+              + (tail.isEmpty() ? "" : ":\n" + tail));
     }
-    return all;
+    return result.lines();
   }
 }

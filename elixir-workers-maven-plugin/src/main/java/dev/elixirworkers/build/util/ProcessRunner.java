@@ -1,5 +1,6 @@
-package dev.elixirworkers.build.compile;
+package dev.elixirworkers.build.util;
 
+import dev.elixirworkers.build.BuildException;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -10,22 +11,35 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
-/** Runs a compiler process, collecting its merged output; never throws for a non-zero exit. */
-final class ProcessRunner {
-  static final int TIMED_OUT = -1;
-  static final int TAIL_LINES = 30;
+/**
+ * Runs an external tool, collecting its merged output (and streaming it to a listener); never
+ * throws for a non-zero exit — callers decide what that means.
+ */
+public final class ProcessRunner {
+  public static final int TIMED_OUT = -1;
+  public static final int TAIL_LINES = 30;
 
-  record Result(List<String> command, int exitCode, List<String> lines) {
-    List<String> tail() {
+  public record Result(List<String> command, int exitCode, List<String> lines) {
+    public List<String> tail() {
       return lines.subList(Math.max(0, lines.size() - TAIL_LINES), lines.size());
     }
   }
 
   private ProcessRunner() {}
 
-  static Result run(
+  public static Result run(
       List<String> command, Map<String, String> environment, Path directory, Duration timeout) {
+    return run(command, environment, directory, timeout, line -> {});
+  }
+
+  public static Result run(
+      List<String> command,
+      Map<String, String> environment,
+      Path directory,
+      Duration timeout,
+      Consumer<String> onLine) {
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
     builder.environment().putAll(environment);
     if (directory != null) {
@@ -35,7 +49,7 @@ final class ProcessRunner {
     try {
       process = builder.start();
     } catch (IOException e) {
-      throw new CompileException(
+      throw new BuildException(
           "Could not start `" + String.join(" ", command) + "`: " + e.getMessage(), e);
     }
     List<String> lines = new ArrayList<>();
@@ -47,6 +61,7 @@ final class ProcessRunner {
                       new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
                 String line;
                 while ((line = in.readLine()) != null) {
+                  onLine.accept(line);
                   synchronized (lines) {
                     lines.add(line);
                   }
@@ -55,7 +70,7 @@ final class ProcessRunner {
                 // the process went away; what we have is what it said
               }
             },
-            "compiler-output");
+            "process-output");
     reader.setDaemon(true);
     reader.start();
     try {
@@ -73,13 +88,12 @@ final class ProcessRunner {
         return new Result(List.copyOf(command), exit, List.copyOf(lines));
       }
     } catch (IOException e) {
-      throw new CompileException("Could not talk to `" + String.join(" ", command) + "`", e);
+      throw new BuildException("Could not talk to `" + String.join(" ", command) + "`", e);
     } catch (InterruptedException e) {
       process.descendants().forEach(ProcessHandle::destroyForcibly);
       process.destroyForcibly();
       Thread.currentThread().interrupt();
-      throw new CompileException(
-          "Interrupted while running `" + String.join(" ", command) + "`", e);
+      throw new BuildException("Interrupted while running `" + String.join(" ", command) + "`", e);
     }
   }
 }
