@@ -15,9 +15,11 @@ abstract class AbstractProjectMojo extends AbstractWorkerMojo {
   @Parameter(property = "elixir-workers.startModule", required = true)
   private String startModule;
 
+  /** The worker's Elixir sources. */
   @Parameter(defaultValue = "${project.basedir}/src/main/elixir")
   private File elixirSourceDirectory;
 
+  /** The worker's Erlang sources, compiled before the Elixir ones. */
   @Parameter(defaultValue = "${project.basedir}/src/main/erlang")
   private File erlangSourceDirectory;
 
@@ -34,9 +36,11 @@ abstract class AbstractProjectMojo extends AbstractWorkerMojo {
   @Parameter(property = "atomvm.version")
   private String atomvmVersion;
 
+  /** Where to download {@code atomvmVersion}: a {@code .tar.gz} with one top-level directory. */
   @Parameter(property = "atomvm.url")
   private String atomvmUrl;
 
+  /** The SHA-256 the {@code atomvmUrl} archive must have (64 hex digits). */
   @Parameter(property = "atomvm.sha256")
   private String atomvmSha256;
 
