@@ -2,145 +2,180 @@
 
 defmodule ElixirWorkers.App do
   @moduledoc """
-  Turns a module into a worker.
+  Turns a module into a worker: the module AtomVM starts (the packer flags it
+  as the start module).
 
       defmodule MyWorker do
-        use ElixirWorkers.App
-
-        @impl true
-        def handle(conn), do: ElixirWorkers.Conn.resp(conn, 200, "hello")
+        use ElixirWorkers.App, router: MyWorker.Router
       end
 
-  `use ElixirWorkers.App` defines `start/0`, the function AtomVM runs (the
-  packer flags the worker's module as the start module): it reads the request
-  frame from stdin, calls `handle/1`, and writes the response frame to stdout.
+  `use ElixirWorkers.App` defines `start/0`, which reads the request frame
+  from stdin, builds an `ElixirWorkers.Conn`, calls `handle/1`, and writes the
+  response frame to stdout. With `router:`, `handle/1` is the router's
+  `call/1` (it stays overridable); without, define `handle/1` yourself.
 
-  When decoding the request, `handle/1` or encoding the response fails (raise,
-  throw, exit, or a `handle/1` that does not return a `Conn`), the worker
-  answers `500` with a short text body and logs the error to stderr.
+  ## What becomes of the handler's answer
+
+    * a `Conn` - the final response: `register_before_send/2` callbacks run,
+      then status, headers, body (iodata, written raw) and the conn's
+      effects are written; for `HEAD` no body is written;
+    * a suspension from a binding read (`ElixirWorkers.KV`,
+      `ElixirWorkers.D1`) - the needs, for the host to fulfil before it runs
+      the worker again (see `ElixirWorkers.Bindings`);
+    * a raise, throw or exit, or anything that is not a `Conn` - a `500`.
+
+  ## Errors: development and production
+
+  A `500` always logs the error, its stack trace and the request line to
+  stderr (the host collects them). What the client sees depends on the
+  worker's environment variable `ELIXIR_WORKERS_ENV`:
+
+    * `"dev"` or `"development"` - the error and the stack trace, as HTML
+      when the request accepts `text/html`, as text otherwise;
+    * anything else, or unset - `Internal Server Error` and nothing more.
+
+  Set it for local development only (e.g. `[vars]` in the dev
+  configuration, or the dev server's environment). `use ElixirWorkers.App,
+  debug_errors: true` (or `false`) fixes the choice at compile time instead.
   """
 
-  alias ElixirWorkers.{Conn, Frame, Host}
+  alias ElixirWorkers.{Bindings, Conn, Frame, Host}
+  alias ElixirWorkers.App.Errors
 
   @callback handle(Conn.t()) :: Conn.t()
 
-  defmacro __using__(_opts) do
+  defmacro __using__(opts) do
+    router = keyword(opts, :router)
+    debug = keyword(opts, :debug_errors)
+
+    handle =
+      if router != nil do
+        quote do
+          @impl true
+          def handle(conn), do: unquote(router).call(conn)
+          defoverridable handle: 1
+        end
+      end
+
     quote do
       @behaviour ElixirWorkers.App
 
       @doc false
       def start, do: ElixirWorkers.App.run(__MODULE__)
+
+      @doc false
+      def __elixir_workers_app__(:debug_errors), do: unquote(debug)
+
+      unquote(handle)
     end
   end
 
-  @doc "Serves the one request of this instance with `module.handle/1`."
-  @spec run(module()) :: :ok
-  def run(module) do
-    Host.write_response(respond(module, Host.read_request(), &Host.log/1))
+  defp keyword(opts, key) do
+    case :lists.keyfind(key, 1, opts) do
+      {^key, value} -> value
+      false -> nil
+    end
   end
 
   @doc """
-  The response frame (iodata) for a request frame. Pure apart from `log`,
-  which receives one line of iodata per error.
-  """
-  @spec respond(module(), binary(), (iodata() -> term())) :: iodata()
-  def respond(module, frame, log) do
-    try do
-      conn =
-        case Frame.decode_request(frame) do
-          {:ok, conn} -> conn
-          {:error, reason} -> :erlang.error({:invalid_request_frame, reason})
-        end
+  Serves the one request of this instance with `module.handle/1`.
 
-      case module.handle(conn) do
-        %Conn{} = conn -> Frame.encode_response(conn)
-        other -> :erlang.error({:bad_return_value, other})
-      end
-    catch
-      kind, reason ->
-        log.(["elixir-workers: ", name(module), " answered 500: ", describe(kind, reason)])
-        log_stacktrace(log, __STACKTRACE__)
-        Frame.encode_response(internal_error())
+  The work runs in a process whose heap grows in Fibonacci steps: AtomVM's
+  default strategy keeps a process heap just big enough, so it collects
+  garbage over and over while a response is built.
+  """
+  @spec run(module(), keyword()) :: :ok
+  def run(module, opts \\ []) do
+    serve = fn -> Host.write_response(respond(module, Host.read_request(), &Host.log/1, opts)) end
+    {pid, ref} = :erlang.spawn_opt(serve, [:monitor | heap_growth()])
+
+    receive do
+      {:DOWN, ^ref, :process, ^pid, :normal} ->
+        :ok
+
+      {:DOWN, ^ref, :process, ^pid, reason} ->
+        # respond/4 catches what the handler does: this is the VM or the host
+        # interface failing (out of memory, stdout closed)
+        Host.log(["elixir-workers: the request process crashed: ", Errors.format_term(reason)])
+        Host.write_response(Frame.encode_response(Errors.plain_error()))
     end
   end
 
-  @doc "The response sent when the handler fails."
-  @spec internal_error() :: Conn.t()
-  def internal_error do
-    %Conn{
-      status: 500,
-      resp_headers: [{"content-type", "text/plain; charset=utf-8"}],
-      resp_body: "Internal Server Error\n"
-    }
-  end
-
-  # Exceptions are described without Exception/Inspect, which AtomVM's Elixir
-  # library lacks or has only in part.
-  defp describe(:error, %{__struct__: struct, __exception__: true} = exception) do
-    message =
-      case exception do
-        %{message: message} when is_binary(message) ->
-          message
-
-        _ ->
-          try do
-            struct.message(exception)
-          catch
-            _, _ -> format_term(exception)
-          end
-      end
-
-    ["** (", name(struct), ") ", message]
-  end
-
-  defp describe(:error, reason), do: ["** (error) ", format_term(reason)]
-
-  defp describe(kind, reason),
-    do: ["** (", :erlang.atom_to_binary(kind, :utf8), ") ", format_term(reason)]
-
-  defp log_stacktrace(_log, []), do: :ok
-
-  defp log_stacktrace(log, [entry | rest]) do
-    log.(["    ", format_entry(entry)])
-    log_stacktrace(log, rest)
-  end
-
-  defp format_entry({module, function, arity_or_args, location})
-       when is_atom(module) and is_atom(function) do
-    arity = if is_list(arity_or_args), do: length(arity_or_args), else: arity_or_args
-
-    [
-      name(module),
-      ?.,
-      :erlang.atom_to_binary(function, :utf8),
-      ?/,
-      format_term(arity),
-      format_location(location)
-    ]
-  end
-
-  defp format_entry(entry), do: format_term(entry)
-
-  defp format_location(location) when is_list(location) do
-    case {:lists.keyfind(:file, 1, location), :lists.keyfind(:line, 1, location)} do
-      {{:file, file}, {:line, line}} -> [" (", format_chars(file), ?:, format_term(line), ?)]
-      {{:file, file}, false} -> [" (", format_chars(file), ?)]
+  defp heap_growth do
+    case :erlang.system_info(:machine) do
+      ~c"ATOM" -> [{:atomvm_heap_growth, :fibonacci}]
       _ -> []
     end
   end
 
-  defp format_location(_), do: []
+  @doc """
+  The response frame (iodata) for a request frame. Pure apart from `log`,
+  which receives one line of iodata per message; for tests on the host BEAM.
+  Options: `debug_errors` (`true`/`false`; default: the module's `use`
+  option, else `ELIXIR_WORKERS_ENV`).
+  """
+  @spec respond(module(), binary(), (iodata() -> term()), keyword()) :: iodata()
+  def respond(module, frame, log, opts \\ []) do
+    case Frame.decode_request(frame) do
+      {:ok, conn} ->
+        debug =
+          case :lists.keyfind(:debug_errors, 1, opts) do
+            {:debug_errors, value} -> value
+            false -> module_debug(module)
+          end
 
-  defp format_chars(file) when is_binary(file), do: file
-  defp format_chars(file) when is_list(file), do: :unicode.characters_to_binary(file)
-  defp format_chars(file), do: format_term(file)
+        handle(module, conn, log, debug)
 
-  defp format_term(term), do: :unicode.characters_to_binary(:io_lib.format(~c"~p", [term]))
-
-  defp name(module) do
-    case :erlang.atom_to_binary(module, :utf8) do
-      "Elixir." <> name -> name
-      name -> name
+      {:error, reason} ->
+        log.(["elixir-workers: ", Errors.name(module), " got an invalid request frame: ", Errors.format_term(reason)])
+        Frame.encode_response(Errors.plain_error())
     end
   end
+
+  defp handle(module, %Conn{method: method} = conn, log, debug) do
+    try do
+      check_results(conn)
+
+      case module.handle(conn) do
+        %Conn{} = done ->
+          done = Conn.run_before_send(done)
+          Frame.encode_response(if(method == "HEAD", do: %Conn{done | resp_body: ""}, else: done))
+
+        other ->
+          :erlang.error({:bad_return_value, other})
+      end
+    catch
+      :throw, {:elixir_workers_suspend, needs} = suspension ->
+        if Bindings.suspension?(suspension) do
+          Frame.encode_needs(needs, %{"pending" => ids(needs)})
+        else
+          Errors.response(module, conn, log, debug, :throw, suspension, __STACKTRACE__)
+        end
+
+      kind, reason ->
+        Errors.response(module, conn, log, debug, kind, reason, __STACKTRACE__)
+    end
+  end
+
+  # A later round must have a result for every need the previous one asked for.
+  defp check_results(%Conn{round: round, state: %{"pending" => pending}, results: results})
+       when round > 0 and is_list(pending) do
+    case :lists.filter(fn id -> not :maps.is_key(id, results) end, pending) do
+      [] -> :ok
+      missing -> :erlang.error({:missing_results, missing})
+    end
+  end
+
+  defp check_results(_conn), do: :ok
+
+  defp module_debug(module) do
+    try do
+      module.__elixir_workers_app__(:debug_errors)
+    catch
+      :error, :undef -> nil
+    end
+  end
+
+  defp ids([]), do: []
+  defp ids([%{"id" => id} | rest]), do: [id | ids(rest)]
 end

@@ -9,8 +9,8 @@ defmodule ElixirWorkers.Host do
   through `log/1` (stderr).
   """
 
-  # The module exists only inside atomvm.wasm.
-  @compile {:no_warn_undefined, :elixir_workers_host}
+  # The modules exist only inside atomvm.wasm.
+  @compile {:no_warn_undefined, [:elixir_workers_host, :atomvm]}
 
   @doc "All of stdin: the request frame."
   @spec read_request() :: binary()
@@ -23,4 +23,18 @@ defmodule ElixirWorkers.Host do
   @doc "Writes one line (iodata, a newline is added) to stderr."
   @spec log(iodata()) :: :ok
   def log(iodata), do: :elixir_workers_host.log([iodata, ?\n])
+
+  @doc "`n` cryptographically random bytes (WASI `random_get` inside the VM)."
+  @spec random_bytes(non_neg_integer()) :: binary()
+  def random_bytes(n) when is_integer(n) and n >= 0 do
+    try do
+      :atomvm.rand_bytes(n)
+    catch
+      :error, :undef ->
+        # On the host BEAM (tests) there is no :atomvm. The module name is
+        # computed so the call is not an import: AtomVM has no crypto NIFs.
+        crypto = :erlang.binary_to_atom("crypto", :utf8)
+        apply(crypto, :strong_rand_bytes, [n])
+    end
+  end
 end

@@ -33,6 +33,37 @@
  *   /partial       a head with body_size 10 and 5 body bytes
  *   /bad-status    status 99
  *   /exit          writes to stderr, then exits with status 3
+ *
+ * Rounds, needs and effects (docs/protocol.md, "Needs" and "Effects"):
+ *
+ *   /script        the request body is a script, a JSON object:
+ *                    {"rounds": [[need, ...], ...], "states": [state, ...],
+ *                     "effects": [effect, ...], "status": 200, "sleep_ms": 0}
+ *                  on round r < length(rounds) it answers with the needs rounds[r]
+ *                  and the state states[r] (default {"pass": r}); after the last
+ *                  one it answers `status` with `effects` and the JSON body
+ *                  {"round": r, "state": <state it got>, "results": <results it got>};
+ *                  every pass first sleeps sleep_ms
+ *   /env           200: {"env": …, "bindings": …, "cf": …} as the host sent them
+ *   /chain?binding=B&key=K
+ *                  follows a chain of KV keys, one round per key (each value names
+ *                  the next key; the state carries the path): 200 "K -> k1 -> k2"
+ *   /kv/list-all?binding=B&prefix=P&limit=N
+ *                  pages through kv.list with its cursor, one round per page: 200
+ *                  "<pages> pages: k1,k2,..."
+ *   /kv/put-body?binding=B&key=K
+ *                  200 "stored" with one effect: kv.put of the request body (UTF-8 text)
+ *   /kv/raw?binding=B&key=K
+ *                  kv.get with "as":"base64", then 200 with the decoded bytes as the
+ *                  body, 404 when the key is absent, 500 with the result on error
+ *
+ * Memory:
+ *
+ *   /grow?mb=N     allocates and touches N MiB, one MiB at a time; abort() (a
+ *                  trap) when malloc fails; 200 "grew N MiB"
+ *   /grow?mb=N&once=1
+ *                  the same with a single allocation of N MiB
+ *
  *   anything else  404
  */
 
@@ -66,6 +97,12 @@ struct request
     long body_size;
     const unsigned char *body;
     size_t body_len;
+    long round;
+    struct span state;
+    struct span results;
+    struct span env;
+    struct span bindings;
+    struct span cf;
 };
 
 /* ---- output */
@@ -304,6 +341,18 @@ static int parse_request(const unsigned char *frame, size_t n, struct request *r
             }
         } else if (span_is(k, "\"body_size\"")) {
             req->body_size = strtol(value, NULL, 10);
+        } else if (span_is(k, "\"round\"")) {
+            req->round = strtol(value, NULL, 10);
+        } else if (span_is(k, "\"state\"")) {
+            req->state = (struct span) { value, (size_t) (after_value - value) };
+        } else if (span_is(k, "\"results\"")) {
+            req->results = (struct span) { value, (size_t) (after_value - value) };
+        } else if (span_is(k, "\"env\"")) {
+            req->env = (struct span) { value, (size_t) (after_value - value) };
+        } else if (span_is(k, "\"bindings\"")) {
+            req->bindings = (struct span) { value, (size_t) (after_value - value) };
+        } else if (span_is(k, "\"cf\"")) {
+            req->cf = (struct span) { value, (size_t) (after_value - value) };
         }
         p = skip_ws(after_value, nl);
         if (p < nl && *p == ',') {
@@ -518,6 +567,636 @@ static void route_big(void)
     respond_bytes(200, data, n);
 }
 
+/* ---- JSON helpers for the rounds routes */
+
+static const struct span NONE = { NULL, 0 };
+
+static int span_is_null(struct span s)
+{
+    return !s.p || span_is(s, "null");
+}
+
+/* The raw value of `key` in the JSON object `obj`, or NONE. */
+static struct span json_get(struct span obj, const char *key)
+{
+    if (!obj.p) {
+        return NONE;
+    }
+    const char *end = obj.p + obj.n;
+    const char *p = skip_ws(obj.p, end);
+    if (p >= end || *p != '{') {
+        return NONE;
+    }
+    p = skip_ws(p + 1, end);
+    if (p < end && *p == '}') {
+        return NONE;
+    }
+    size_t key_len = strlen(key);
+    for (;;) {
+        p = skip_ws(p, end);
+        const char *k = p;
+        const char *after_key = scan_string(p, end);
+        if (!after_key) {
+            return NONE;
+        }
+        p = skip_ws(after_key, end);
+        if (p >= end || *p != ':') {
+            return NONE;
+        }
+        const char *v = skip_ws(p + 1, end);
+        const char *after_v = scan_value(v, end, 0);
+        if (!after_v) {
+            return NONE;
+        }
+        if ((size_t) (after_key - k) == key_len + 2 && memcmp(k + 1, key, key_len) == 0) {
+            return (struct span) { v, (size_t) (after_v - v) };
+        }
+        p = skip_ws(after_v, end);
+        if (p < end && *p == ',') {
+            p++;
+        } else {
+            return NONE;
+        }
+    }
+}
+
+/* The item at `index` of the JSON array `arr` (NONE when there is none); *count gets the length
+ * (-1 when `arr` is not an array). */
+static struct span json_item(struct span arr, long index, long *count)
+{
+    struct span found = NONE;
+    *count = -1;
+    if (!arr.p) {
+        return NONE;
+    }
+    const char *end = arr.p + arr.n;
+    const char *p = skip_ws(arr.p, end);
+    if (p >= end || *p != '[') {
+        return NONE;
+    }
+    p = skip_ws(p + 1, end);
+    if (p < end && *p == ']') {
+        *count = 0;
+        return NONE;
+    }
+    long n = 0;
+    for (;;) {
+        p = skip_ws(p, end);
+        const char *after = scan_value(p, end, 0);
+        if (!after) {
+            return NONE;
+        }
+        if (n == index) {
+            found = (struct span) { p, (size_t) (after - p) };
+        }
+        n++;
+        p = skip_ws(after, end);
+        if (p < end && *p == ',') {
+            p++;
+        } else if (p < end && *p == ']') {
+            *count = n;
+            return found;
+        } else {
+            return NONE;
+        }
+    }
+}
+
+static size_t put_utf8(char *out, unsigned long cp)
+{
+    if (cp < 0x80) {
+        out[0] = (char) cp;
+        return 1;
+    }
+    if (cp < 0x800) {
+        out[0] = (char) (0xc0 | (cp >> 6));
+        out[1] = (char) (0x80 | (cp & 0x3f));
+        return 2;
+    }
+    if (cp < 0x10000) {
+        out[0] = (char) (0xe0 | (cp >> 12));
+        out[1] = (char) (0x80 | ((cp >> 6) & 0x3f));
+        out[2] = (char) (0x80 | (cp & 0x3f));
+        return 3;
+    }
+    out[0] = (char) (0xf0 | (cp >> 18));
+    out[1] = (char) (0x80 | ((cp >> 12) & 0x3f));
+    out[2] = (char) (0x80 | ((cp >> 6) & 0x3f));
+    out[3] = (char) (0x80 | (cp & 0x3f));
+    return 4;
+}
+
+static long hex4(const char *p)
+{
+    char digits[5] = { p[0], p[1], p[2], p[3], 0 };
+    char *stop;
+    long v = strtol(digits, &stop, 16);
+    return *stop ? -1 : v;
+}
+
+/* Decodes the JSON string `s` into out (NUL-terminated); its length, or -1. */
+static long json_string(struct span s, char *out, size_t cap)
+{
+    if (!s.p || s.n < 2 || s.p[0] != '"' || cap == 0) {
+        return -1;
+    }
+    const char *p = s.p + 1;
+    const char *end = s.p + s.n - 1;
+    size_t n = 0;
+    while (p < end) {
+        char utf8[4];
+        size_t len = 1;
+        utf8[0] = *p++;
+        if (utf8[0] == '\\' && p < end) {
+            char e = *p++;
+            switch (e) {
+                case 'n':
+                    utf8[0] = '\n';
+                    break;
+                case 't':
+                    utf8[0] = '\t';
+                    break;
+                case 'r':
+                    utf8[0] = '\r';
+                    break;
+                case 'b':
+                    utf8[0] = '\b';
+                    break;
+                case 'f':
+                    utf8[0] = '\f';
+                    break;
+                case 'u': {
+                    if (end - p < 4 || hex4(p) < 0) {
+                        return -1;
+                    }
+                    unsigned long cp = (unsigned long) hex4(p);
+                    p += 4;
+                    if (cp >= 0xd800 && cp < 0xdc00 && end - p >= 6 && p[0] == '\\' && p[1] == 'u'
+                        && hex4(p + 2) >= 0xdc00 && hex4(p + 2) < 0xe000) {
+                        cp = 0x10000 + ((cp - 0xd800) << 10) + ((unsigned long) hex4(p + 2) - 0xdc00);
+                        p += 6;
+                    }
+                    len = put_utf8(utf8, cp);
+                    break;
+                }
+                default:
+                    utf8[0] = e;
+            }
+        }
+        if (n + len >= cap) {
+            return -1;
+        }
+        memcpy(out + n, utf8, len);
+        n += len;
+    }
+    out[n] = '\0';
+    return (long) n;
+}
+
+/* Appends s (n bytes of UTF-8) as a JSON string. */
+static void buf_json_string(struct buf *b, const char *s, size_t n)
+{
+    buf_str(b, "\"");
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char) s[i];
+        if (c == '"' || c == '\\') {
+            char esc[2] = { '\\', (char) c };
+            buf_add(b, esc, 2);
+        } else if (c < 0x20) {
+            char esc[8];
+            snprintf(esc, sizeof(esc), "\\u%04x", c);
+            buf_str(b, esc);
+        } else {
+            buf_add(b, &s[i], 1);
+        }
+    }
+    buf_str(b, "\"");
+}
+
+static void buf_raw_or(struct buf *b, struct span s, const char *otherwise)
+{
+    if (s.p) {
+        buf_add(b, s.p, s.n);
+    } else {
+        buf_str(b, otherwise);
+    }
+}
+
+static int hex_digit(char c)
+{
+    if (c >= '0' && c <= '9') {
+        return c - '0';
+    }
+    if (c >= 'a' && c <= 'f') {
+        return c - 'a' + 10;
+    }
+    if (c >= 'A' && c <= 'F') {
+        return c - 'A' + 10;
+    }
+    return -1;
+}
+
+/* The percent-decoded value of query parameter `name` of the URL (a raw JSON string). */
+static int query_param(struct span url_json, const char *name, char *out, size_t cap)
+{
+    char url[2048];
+    if (json_string(url_json, url, sizeof(url)) < 0) {
+        return 0;
+    }
+    char *hash = strchr(url, '#');
+    if (hash) {
+        *hash = '\0';
+    }
+    char *q = strchr(url, '?');
+    if (!q) {
+        return 0;
+    }
+    size_t name_len = strlen(name);
+    for (char *p = q + 1; *p;) {
+        char *amp = strchr(p, '&');
+        char *stop = amp ? amp : p + strlen(p);
+        if (strncmp(p, name, name_len) == 0 && (p + name_len == stop || p[name_len] == '=')) {
+            const char *v = p + name_len == stop ? stop : p + name_len + 1;
+            size_t n = 0;
+            while (v < stop && n + 1 < cap) {
+                if (*v == '%' && stop - v >= 3 && hex_digit(v[1]) >= 0 && hex_digit(v[2]) >= 0) {
+                    out[n++] = (char) (hex_digit(v[1]) * 16 + hex_digit(v[2]));
+                    v += 3;
+                } else {
+                    out[n++] = *v == '+' ? ' ' : *v;
+                    v++;
+                }
+            }
+            out[n] = '\0';
+            return 1;
+        }
+        if (!amp) {
+            break;
+        }
+        p = amp + 1;
+    }
+    return 0;
+}
+
+static void respond_json(int status, const struct buf *body, struct span effects)
+{
+    char text[64];
+    struct buf out = { 0 };
+    snprintf(text, sizeof(text), "{\"v\":1,\"status\":%d", status);
+    buf_str(&out, text);
+    buf_str(&out, ",\"headers\":[[\"content-type\",\"application/json\"]]");
+    if (effects.p) {
+        buf_str(&out, ",\"effects\":");
+        buf_add(&out, effects.p, effects.n);
+    }
+    snprintf(text, sizeof(text), ",\"body_size\":%zu}\n", body->n);
+    buf_str(&out, text);
+    write_all(1, out.p, out.n);
+    write_all(1, body->p, body->n);
+}
+
+static void respond_needs(struct span needs, struct span state)
+{
+    struct buf out = { 0 };
+    buf_str(&out, "{\"v\":1,\"needs\":");
+    buf_add(&out, needs.p, needs.n);
+    buf_str(&out, ",\"state\":");
+    buf_raw_or(&out, state, "null");
+    buf_str(&out, ",\"body_size\":0}\n");
+    write_all(1, out.p, out.n);
+}
+
+/* ---- rounds routes */
+
+static void route_script(const struct request *req)
+{
+    struct span script = { (const char *) req->body, req->body_len };
+    const char *start = skip_ws(script.p, script.p + script.n);
+    if (start >= script.p + script.n || *start != '{') {
+        respond_text(400, "script: the body is not a JSON object\n");
+        return;
+    }
+    struct span sleep_ms = json_get(script, "sleep_ms");
+    if (sleep_ms.p) {
+        long ms = strtol(sleep_ms.p, NULL, 10);
+        struct timespec ts = { ms / 1000, (ms % 1000) * 1000 * 1000 };
+        nanosleep(&ts, NULL);
+    }
+    long rounds = 0;
+    struct span needs = json_item(json_get(script, "rounds"), req->round, &rounds);
+    if (rounds < 0) {
+        rounds = 0;
+    }
+    if (req->round < rounds) {
+        long states = 0;
+        struct span state = json_item(json_get(script, "states"), req->round, &states);
+        char pass[64];
+        if (!state.p) {
+            snprintf(pass, sizeof(pass), "{\"pass\":%ld}", req->round);
+            state = (struct span) { pass, strlen(pass) };
+        }
+        respond_needs(needs, state);
+        return;
+    }
+    struct span status = json_get(script, "status");
+    char text[32];
+    struct buf body = { 0 };
+    snprintf(text, sizeof(text), "{\"round\":%ld", req->round);
+    buf_str(&body, text);
+    buf_str(&body, ",\"state\":");
+    buf_raw_or(&body, req->state, "null");
+    buf_str(&body, ",\"results\":");
+    buf_raw_or(&body, req->results, "{}");
+    buf_str(&body, "}");
+    respond_json(status.p ? (int) strtol(status.p, NULL, 10) : 200, &body, json_get(script, "effects"));
+}
+
+static void route_env(const struct request *req)
+{
+    struct buf body = { 0 };
+    buf_str(&body, "{\"env\":");
+    buf_raw_or(&body, req->env, "null");
+    buf_str(&body, ",\"bindings\":");
+    buf_raw_or(&body, req->bindings, "null");
+    buf_str(&body, ",\"cf\":");
+    buf_raw_or(&body, req->cf, "null");
+    buf_str(&body, "}");
+    respond_json(200, &body, NONE);
+}
+
+static void route_chain(const struct request *req)
+{
+    char binding[256];
+    char key[1024];
+    char path[8192];
+    if (!query_param(req->url, "binding", binding, sizeof(binding))
+        || !query_param(req->url, "key", key, sizeof(key))) {
+        respond_text(400, "chain: binding and key are required\n");
+        return;
+    }
+    if (req->round == 0) {
+        snprintf(path, sizeof(path), "%s", key);
+    } else {
+        char id[32];
+        snprintf(id, sizeof(id), "c%ld", req->round - 1);
+        struct span result = json_get(req->results, id);
+        struct span ok = json_get(result, "ok");
+        if (json_string(req->state, path, sizeof(path)) < 0) {
+            respond_text(500, "chain: the state is not the path string\n");
+            return;
+        }
+        if (!ok.p) {
+            struct buf body = { 0 };
+            buf_str(&body, "chain: ");
+            buf_raw_or(&body, result, "no result");
+            buf_add(&body, "", 1);
+            respond_text(500, body.p);
+            return;
+        }
+        if (span_is_null(ok)) {
+            respond_text(200, path);
+            return;
+        }
+        if (json_string(ok, key, sizeof(key)) < 0) {
+            respond_text(500, "chain: a value is not a string\n");
+            return;
+        }
+        size_t used = strlen(path);
+        snprintf(path + used, sizeof(path) - used, " -> %s", key);
+    }
+    char text[32];
+    struct buf needs = { 0 };
+    snprintf(text, sizeof(text), "[{\"id\":\"c%ld\"", req->round);
+    buf_str(&needs, text);
+    buf_str(&needs, ",\"type\":\"kv.get\",\"binding\":");
+    buf_json_string(&needs, binding, strlen(binding));
+    buf_str(&needs, ",\"key\":");
+    buf_json_string(&needs, key, strlen(key));
+    buf_str(&needs, "}]");
+    struct buf state = { 0 };
+    buf_json_string(&state, path, strlen(path));
+    respond_needs((struct span) { needs.p, needs.n }, (struct span) { state.p, state.n });
+}
+
+static void route_kv_list_all(const struct request *req)
+{
+    char binding[256];
+    char prefix[1024] = "";
+    char limit[32] = "1000";
+    char names[8192] = "";
+    if (!query_param(req->url, "binding", binding, sizeof(binding))) {
+        respond_text(400, "kv/list-all: binding is required\n");
+        return;
+    }
+    query_param(req->url, "prefix", prefix, sizeof(prefix));
+    query_param(req->url, "limit", limit, sizeof(limit));
+    char cursor[1024] = "";
+    if (req->round > 0) {
+        char id[32];
+        snprintf(id, sizeof(id), "l%ld", req->round - 1);
+        struct span result = json_get(req->results, id);
+        struct span ok = json_get(result, "ok");
+        if (json_string(req->state, names, sizeof(names)) < 0 || !ok.p || span_is_null(ok)) {
+            struct buf body = { 0 };
+            buf_str(&body, "kv/list-all: ");
+            buf_raw_or(&body, result, "no result");
+            buf_add(&body, "", 1);
+            respond_text(500, body.p);
+            return;
+        }
+        long count = 0;
+        json_item(json_get(ok, "keys"), 0, &count);
+        for (long i = 0; i < count; i++) {
+            char name[1024];
+            long n = 0;
+            struct span key = json_item(json_get(ok, "keys"), i, &n);
+            if (json_string(json_get(key, "name"), name, sizeof(name)) < 0) {
+                respond_text(500, "kv/list-all: a key has no name\n");
+                return;
+            }
+            size_t used = strlen(names);
+            snprintf(names + used, sizeof(names) - used, "%s%s", used ? "," : "", name);
+        }
+        if (span_is(json_get(ok, "list_complete"), "true")) {
+            char text[sizeof(names) + 32];
+            snprintf(text, sizeof(text), "%ld pages: %s", req->round, names);
+            respond_text(200, text);
+            return;
+        }
+        if (json_string(json_get(ok, "cursor"), cursor, sizeof(cursor)) < 0) {
+            respond_text(500, "kv/list-all: an incomplete list without a cursor\n");
+            return;
+        }
+    }
+    char text[64];
+    struct buf needs = { 0 };
+    snprintf(text, sizeof(text), "[{\"id\":\"l%ld\",\"type\":\"kv.list\",\"limit\":%ld", req->round,
+        strtol(limit, NULL, 10));
+    buf_str(&needs, text);
+    buf_str(&needs, ",\"binding\":");
+    buf_json_string(&needs, binding, strlen(binding));
+    if (prefix[0]) {
+        buf_str(&needs, ",\"prefix\":");
+        buf_json_string(&needs, prefix, strlen(prefix));
+    }
+    if (cursor[0]) {
+        buf_str(&needs, ",\"cursor\":");
+        buf_json_string(&needs, cursor, strlen(cursor));
+    }
+    buf_str(&needs, "}]");
+    struct buf state = { 0 };
+    buf_json_string(&state, names, strlen(names));
+    respond_needs((struct span) { needs.p, needs.n }, (struct span) { state.p, state.n });
+}
+
+/* Writes s as a JSON string straight to fd, escaping only what must be. */
+static void write_json_string(int fd, const char *s, size_t n)
+{
+    write_all(fd, "\"", 1);
+    size_t run = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char) s[i];
+        if (c == '"' || c == '\\' || c < 0x20) {
+            write_all(fd, s + run, i - run);
+            char esc[8];
+            snprintf(esc, sizeof(esc), "\\u%04x", c);
+            write_all(fd, esc, strlen(esc));
+            run = i + 1;
+        }
+    }
+    write_all(fd, s + run, n - run);
+    write_all(fd, "\"", 1);
+}
+
+/* Streams its frame: a 25 MiB body must not be copied several times in 128 MiB. */
+static void route_kv_put_body(const struct request *req)
+{
+    char binding[256];
+    char key[1024];
+    if (!query_param(req->url, "binding", binding, sizeof(binding))
+        || !query_param(req->url, "key", key, sizeof(key))) {
+        respond_text(400, "kv/put-body: binding and key are required\n");
+        return;
+    }
+    static const char head[] = "{\"v\":1,\"status\":200,\"headers\":[[\"content-type\","
+                               "\"application/json\"]],\"effects\":[{\"type\":\"kv.put\",\"binding\":";
+    write_all(1, head, sizeof(head) - 1);
+    write_json_string(1, binding, strlen(binding));
+    write_all(1, ",\"key\":", 7);
+    write_json_string(1, key, strlen(key));
+    write_all(1, ",\"value\":", 9);
+    write_json_string(1, (const char *) req->body, req->body_len);
+    static const char tail[] = "}],\"body_size\":8}\n\"stored\"";
+    write_all(1, tail, sizeof(tail) - 1);
+}
+
+static int base64_value(char c)
+{
+    if (c >= 'A' && c <= 'Z') {
+        return c - 'A';
+    }
+    if (c >= 'a' && c <= 'z') {
+        return c - 'a' + 26;
+    }
+    if (c >= '0' && c <= '9') {
+        return c - '0' + 52;
+    }
+    if (c == '+' || c == '-') {
+        return 62;
+    }
+    if (c == '/' || c == '_') {
+        return 63;
+    }
+    return -1;
+}
+
+static void route_kv_raw(const struct request *req)
+{
+    char binding[256];
+    char key[1024];
+    if (!query_param(req->url, "binding", binding, sizeof(binding))
+        || !query_param(req->url, "key", key, sizeof(key))) {
+        respond_text(400, "kv/raw: binding and key are required\n");
+        return;
+    }
+    if (req->round == 0) {
+        struct buf needs = { 0 };
+        buf_str(&needs, "[{\"id\":\"raw\",\"type\":\"kv.get\",\"as\":\"base64\",\"binding\":");
+        buf_json_string(&needs, binding, strlen(binding));
+        buf_str(&needs, ",\"key\":");
+        buf_json_string(&needs, key, strlen(key));
+        buf_str(&needs, "}]");
+        respond_needs((struct span) { needs.p, needs.n }, NONE);
+        return;
+    }
+    struct span result = json_get(req->results, "raw");
+    struct span ok = json_get(result, "ok");
+    if (!ok.p) {
+        struct buf body = { 0 };
+        buf_raw_or(&body, result, "no result");
+        buf_add(&body, "", 1);
+        respond_text(500, body.p);
+        return;
+    }
+    if (span_is_null(ok)) {
+        respond_text(404, "absent\n");
+        return;
+    }
+    char *text = malloc(ok.n + 1);
+    long n = json_string(ok, text, ok.n + 1);
+    if (!text || n < 0) {
+        respond_text(500, "kv/raw: the value is not a string\n");
+        return;
+    }
+    unsigned char *bytes = malloc((size_t) n + 1);
+    size_t out = 0;
+    unsigned long acc = 0;
+    int bits = 0;
+    for (long i = 0; i < n; i++) {
+        int v = base64_value(text[i]);
+        if (v < 0) {
+            continue; /* padding */
+        }
+        acc = (acc << 6) | (unsigned long) v;
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            bytes[out++] = (unsigned char) (acc >> bits);
+        }
+    }
+    respond_bytes(200, bytes, out);
+}
+
+/* ---- memory */
+
+static void *volatile keep_alive;
+
+static void route_grow(const struct request *req)
+{
+    char text[64];
+    long mb = query_param(req->url, "mb", text, sizeof(text)) ? strtol(text, NULL, 10) : 0;
+    int once = query_param(req->url, "once", text, sizeof(text));
+    if (mb < 0 || mb >= 4096) {
+        respond_text(400, "grow: mb must be 0..4095\n");
+        return;
+    }
+    size_t chunk = once ? (size_t) mb << 20 : (size_t) 1 << 20;
+    long chunks = once ? 1 : mb;
+    for (long i = 0; i < chunks; i++) {
+        volatile unsigned char *p = malloc(chunk);
+        if (!p) {
+            fprintf(stderr, "test guest: out of memory after %ld MiB\n", once ? 0 : i);
+            abort();
+        }
+        for (size_t o = 0; o < chunk; o += 4096) {
+            p[o] = (unsigned char) i;
+        }
+        keep_alive = (void *) p;
+    }
+    snprintf(text, sizeof(text), "grew %ld MiB\n", mb);
+    respond_text(200, text);
+}
+
 int main(int argc, char **argv)
 {
     size_t len;
@@ -573,6 +1252,20 @@ int main(int argc, char **argv)
         write_all(1, partial, sizeof(partial) - 1);
     } else if (strcmp(path, "/bad-status") == 0) {
         respond_text(99, "too low\n");
+    } else if (strcmp(path, "/script") == 0) {
+        route_script(&req);
+    } else if (strcmp(path, "/env") == 0) {
+        route_env(&req);
+    } else if (strcmp(path, "/chain") == 0) {
+        route_chain(&req);
+    } else if (strcmp(path, "/kv/list-all") == 0) {
+        route_kv_list_all(&req);
+    } else if (strcmp(path, "/kv/put-body") == 0) {
+        route_kv_put_body(&req);
+    } else if (strcmp(path, "/kv/raw") == 0) {
+        route_kv_raw(&req);
+    } else if (strcmp(path, "/grow") == 0) {
+        route_grow(&req);
     } else if (strcmp(path, "/exit") == 0) {
         fprintf(stderr, "about to exit with status 3\n");
         exit(3);

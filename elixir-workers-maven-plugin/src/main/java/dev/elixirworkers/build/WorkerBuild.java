@@ -4,6 +4,7 @@ import dev.elixirworkers.build.atomvm.AtomVmSource;
 import dev.elixirworkers.build.atomvm.AtomVmSourceResolver;
 import dev.elixirworkers.build.bundle.SizeReport;
 import dev.elixirworkers.build.bundle.WorkerAssembler;
+import dev.elixirworkers.build.bundle.WranglerConfig;
 import dev.elixirworkers.build.compile.AtomVmStdlib;
 import dev.elixirworkers.build.compile.BeamCompiler;
 import dev.elixirworkers.build.compile.CompileRequest;
@@ -106,8 +107,16 @@ public final class WorkerBuild {
             + pack.archiveSize()
             + " bytes)");
     pack.describe().forEach(log::debug);
+    WranglerConfig wrangler =
+        WranglerConfig.forProject(
+            project.baseDirectory(), project.workerName(), project.workerDirectory());
     SizeReport sizes =
-        WorkerAssembler.assemble(wasm, project.appArchive(), project.workerDirectory());
+        WorkerAssembler.assemble(wasm, project.appArchive(), project.workerDirectory(), wrangler);
+    log.info(
+        wrangler
+            .source()
+            .map(s -> "wrangler.jsonc made from " + relative(s))
+            .orElse("wrangler.jsonc made with defaults (the project has no wrangler.jsonc)"));
     log.info("Worker assembled in " + relative(project.workerDirectory()) + ":");
     sizes.lines().forEach(line -> log.info("  " + line));
     return new Bundle(

@@ -18,6 +18,8 @@ import java.util.Optional;
  * @param release the pinned upstream release
  * @param cacheRoot shared cache of downloads, built VMs and the compiled standard library
  * @param offline whether downloads are forbidden
+ * @param workerName the Cloudflare Worker's name when the project's wrangler.jsonc has none (the
+ *     artifactId)
  */
 public record WorkerProject(
     Path baseDirectory,
@@ -29,7 +31,34 @@ public record WorkerProject(
     Optional<Path> atomvmSource,
     AtomVmRelease release,
     Path cacheRoot,
-    boolean offline) {
+    boolean offline,
+    String workerName) {
+
+  /** A project whose Worker is named after its directory. */
+  public WorkerProject(
+      Path baseDirectory,
+      Path elixirSources,
+      Path erlangSources,
+      Path workDirectory,
+      Path workerDirectory,
+      String startModule,
+      Optional<Path> atomvmSource,
+      AtomVmRelease release,
+      Path cacheRoot,
+      boolean offline) {
+    this(
+        baseDirectory,
+        elixirSources,
+        erlangSources,
+        workDirectory,
+        workerDirectory,
+        startModule,
+        atomvmSource,
+        release,
+        cacheRoot,
+        offline,
+        String.valueOf(baseDirectory.toAbsolutePath().normalize().getFileName()));
+  }
 
   public Path adapterDirectory() {
     return workDirectory.resolve("atomvm-wasi");

@@ -57,7 +57,8 @@ abstract class AbstractProjectMojo extends AbstractWorkerMojo {
             .map(File::toPath),
         release(),
         cacheRoot(),
-        session.isOffline());
+        session.isOffline(),
+        project.getArtifactId());
   }
 
   private AtomVmRelease release() {

@@ -137,7 +137,14 @@ class ExampleWorkerEndToEndTest {
         "init.beam would switch AtomVM into OTP boot mode");
     assertTrue(Files.exists(bundle.wasm()));
     assertEquals(
-        List.of("atomvm.wasm", "app.avm"),
+        List.of(
+            "atomvm.wasm",
+            "app.avm",
+            "worker.js",
+            "host.js",
+            "wasi.js",
+            "frames.js",
+            "bindings.js"),
         bundle.sizes().rows().stream().map(row -> row.name()).toList());
   }
 }

@@ -28,9 +28,12 @@ import java.util.function.Supplier;
 
 /**
  * The local development server: every HTTP request goes through the {@link WorkerRuntime} the
- * supplier returns at that moment (so a rebuild can swap it), and one line per request is logged:
- * method, path, status, milliseconds. Whatever goes wrong in the host becomes a 500 text response
- * and the server keeps serving. JDK only ({@code com.sun.net.httpserver}).
+ * supplier returns at that moment (so a rebuild can swap it), the worker's effects are performed
+ * after the response has been sent, and one line per request is logged: method, path, status,
+ * milliseconds, rounds, needs and effects. A supplier that throws {@link
+ * WorkerUnavailableException} (a failed rebuild) gets its message shown as an error page; whatever
+ * else goes wrong in the host becomes a 500 text response. Either way the server keeps serving. JDK
+ * only ({@code com.sun.net.httpserver}).
  *
  * <p>Request headers reach the worker lower-cased, grouped by name and sorted by name (the JDK
  * server does not keep arrival order across names); repeated values keep their order.
@@ -48,6 +51,15 @@ public final class DevServer implements AutoCloseable {
           "proxy-connection",
           "te",
           "trailer");
+
+  static {
+    // Without TCP_NODELAY the JDK server's separate writes of head and body meet the client's
+    // delayed ACK: every response waits ~40 ms. The JDK reads this once, when its first server is
+    // made; an explicit setting wins.
+    if (System.getProperty("sun.net.httpserver.nodelay") == null) {
+      System.setProperty("sun.net.httpserver.nodelay", "true");
+    }
+  }
 
   private final HttpServer server;
   private final ExecutorService executor;
@@ -168,6 +180,8 @@ public final class DevServer implements AutoCloseable {
     String path = exchange.getRequestURI().getRawPath();
     int status = 500;
     String failure = null;
+    String note = "";
+    WorkerExchange worker = null;
     try {
       WorkerResponse response;
       try {
@@ -177,15 +191,20 @@ public final class DevServer implements AutoCloseable {
         } else if (request == null) {
           response =
               WorkerResponse.text(
-                  413, "request body larger than " + options.maxBodyBytes + " bytes\n");
+                  413,
+                  "the request body is larger than "
+                      + options.maxBodyBytes
+                      + " bytes, the dev server's limit\n");
         } else {
-          WorkerRuntime current = runtime.get();
-          if (current == null) {
-            response = WorkerResponse.text(503, "the worker is not built yet\n");
-          } else {
-            response = current.handle(request);
-          }
+          worker = exchange(request);
+          response =
+              worker != null
+                  ? worker.response()
+                  : WorkerResponse.text(503, "the worker is not built yet\n");
         }
+      } catch (WorkerUnavailableException e) {
+        response = errorPage(exchange, e);
+        note = " (" + e.title() + ")";
       } catch (Exception | LinkageError | AssertionError e) {
         failure = stackTrace(e);
         response = WorkerResponse.text(500, "the dev server failed: " + e + "\n");
@@ -200,11 +219,84 @@ public final class DevServer implements AutoCloseable {
     } finally {
       exchange.close();
       long millis = (System.nanoTime() - start) / 1_000_000;
-      log(method + " " + path + " " + status + " " + millis + " ms");
+      int failedEffects = 0;
+      if (worker != null) {
+        // after the response has been sent, as on Workers; failures are logged by the runtime
+        try {
+          failedEffects = worker.applyEffects().size();
+        } catch (RuntimeException e) {
+          failure = (failure == null ? "" : failure + "\n") + stackTrace(e);
+        }
+      }
+      StringBuilder line =
+          new StringBuilder(method)
+              .append(' ')
+              .append(path)
+              .append(' ')
+              .append(status)
+              .append(' ')
+              .append(millis)
+              .append(" ms");
+      if (worker != null) {
+        line.append(" rounds=")
+            .append(worker.rounds())
+            .append(" needs=")
+            .append(worker.needs())
+            .append(" effects=")
+            .append(worker.effects().size());
+        if (failedEffects > 0) {
+          line.append(" (").append(failedEffects).append(" failed)");
+        }
+      }
+      log(line.append(note).toString());
       if (failure != null) {
         log(failure);
       }
     }
+  }
+
+  /**
+   * Runs the request on the current runtime; null when there is none. A runtime closed between the
+   * supplier returning it and the request starting (a reload swapped it) is asked for again.
+   */
+  private WorkerExchange exchange(WorkerRequest request) {
+    for (int attempt = 1; ; attempt++) {
+      WorkerRuntime current = runtime.get();
+      if (current == null) {
+        return null;
+      }
+      try {
+        return current.exchange(request);
+      } catch (IllegalStateException e) {
+        if (!current.isClosed() || attempt >= 3) {
+          throw e;
+        }
+      }
+    }
+  }
+
+  /** The message of an unavailable worker, as HTML for browsers and as text for the rest. */
+  private static WorkerResponse errorPage(HttpExchange exchange, WorkerUnavailableException e) {
+    String accept = String.valueOf(exchange.getRequestHeaders().getFirst("Accept"));
+    if (!accept.contains("text/html")) {
+      return WorkerResponse.text(500, e.getMessage() + "\n");
+    }
+    String html =
+        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>"
+            + escapeHtml(e.title())
+            + "</title></head>\n<body style=\"font-family:system-ui,sans-serif;margin:2rem\">\n<h1>"
+            + escapeHtml(e.title())
+            + "</h1>\n<pre style=\"background:#fff0f0;padding:1rem;white-space:pre-wrap\">"
+            + escapeHtml(e.details())
+            + "</pre>\n<p>Fix it and save: the next request rebuilds the worker.</p>\n</body></html>\n";
+    return new WorkerResponse(
+        500,
+        List.of(new Header("content-type", "text/html; charset=utf-8")),
+        html.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+  }
+
+  private static String escapeHtml(String text) {
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
   }
 
   private WorkerRequest toRequest(HttpExchange exchange) throws IOException {

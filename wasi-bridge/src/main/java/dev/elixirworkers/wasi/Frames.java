@@ -3,15 +3,22 @@ package dev.elixirworkers.wasi;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.NullNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * The frames of docs/protocol.md, version {@value #VERSION}: one line of UTF-8 JSON (the head), a
@@ -20,8 +27,18 @@ import java.util.Locale;
 public final class Frames {
   public static final int VERSION = 1;
 
+  /** Frames are bounded by the stdout limit; Jackson's own caps (20 MB strings) must not cut in. */
   private static final ObjectMapper MAPPER =
-      new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+      new ObjectMapper(
+              JsonFactory.builder()
+                  .streamReadConstraints(
+                      StreamReadConstraints.builder()
+                          .maxStringLength(Integer.MAX_VALUE)
+                          .maxNestingDepth(10_000)
+                          .build())
+                  .build())
+          .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+
   private static final JsonFactory JSON = MAPPER.getFactory();
 
   private Frames() {}
@@ -35,8 +52,81 @@ public final class Frames {
     }
   }
 
-  /** The request frame for stdin. Header names are lower-cased. */
+  /**
+   * What the host adds to a request head besides the HTTP request: the worker's env and bindings,
+   * and the round, state and results of the rounds so far.
+   *
+   * @param env plain variables and secrets, name to value
+   * @param bindings declared bindings, name to type ({@code "kv"}, {@code "d1"})
+   * @param cf Cloudflare's request properties ({@code {}} locally)
+   * @param round 0 on the first pass
+   * @param state {@code null} on round 0, then what the guest returned with its needs
+   * @param results the results of every need fulfilled so far, by need id
+   */
+  public record RequestContext(
+      Map<String, String> env,
+      Map<String, String> bindings,
+      JsonNode cf,
+      int round,
+      JsonNode state,
+      ObjectNode results) {
+    public RequestContext {
+      env = Map.copyOf(env);
+      bindings = Map.copyOf(bindings);
+      cf = cf == null ? MAPPER.createObjectNode() : cf;
+      state = state == null ? NullNode.getInstance() : state;
+      results = results == null ? MAPPER.createObjectNode() : results;
+    }
+
+    /** Round 0 of a worker without env or bindings. */
+    public static RequestContext empty() {
+      return first(Map.of(), Map.of());
+    }
+
+    /** Round 0. */
+    public static RequestContext first(Map<String, String> env, Map<String, String> bindings) {
+      return new RequestContext(env, bindings, null, 0, null, null);
+    }
+
+    /** The next round, with the guest's state and the results so far. */
+    public RequestContext next(JsonNode state, ObjectNode results) {
+      return new RequestContext(env, bindings, cf, round + 1, state, results);
+    }
+  }
+
+  /** What the guest answered: a final response, or needs. */
+  public sealed interface GuestAnswer {}
+
+  /**
+   * A final response, with the effects to perform after it has been sent.
+   *
+   * @param effects the {@code effects} list as the guest wrote it (each normally an object)
+   */
+  public record Final(WorkerResponse response, List<JsonNode> effects) implements GuestAnswer {
+    public Final {
+      effects = List.copyOf(effects);
+    }
+  }
+
+  /**
+   * Needs to fulfil before running the guest again.
+   *
+   * @param needs objects, each with a string {@code id} (unique within the answer) and {@code type}
+   * @param state returned verbatim in the next round
+   */
+  public record Needs(List<ObjectNode> needs, JsonNode state) implements GuestAnswer {
+    public Needs {
+      needs = List.copyOf(needs);
+    }
+  }
+
+  /** The request frame for stdin, round 0 without env or bindings. */
   public static byte[] encodeRequest(WorkerRequest request) {
+    return encodeRequest(request, RequestContext.empty());
+  }
+
+  /** The request frame for stdin. Header names are lower-cased. */
+  public static byte[] encodeRequest(WorkerRequest request, RequestContext context) {
     ByteArrayOutputStream out = new ByteArrayOutputStream(256 + request.body().length);
     try (JsonGenerator g = JSON.createGenerator(out)) {
       g.writeStartObject();
@@ -52,6 +142,23 @@ public final class Frames {
       }
       g.writeEndArray();
       g.writeNumberField("body_size", request.body().length);
+      g.writeObjectFieldStart("env");
+      for (Map.Entry<String, String> e : new TreeMap<>(context.env()).entrySet()) {
+        g.writeStringField(e.getKey(), e.getValue());
+      }
+      g.writeEndObject();
+      g.writeObjectFieldStart("bindings");
+      for (Map.Entry<String, String> e : new TreeMap<>(context.bindings()).entrySet()) {
+        g.writeStringField(e.getKey(), e.getValue());
+      }
+      g.writeEndObject();
+      g.writeFieldName("cf");
+      MAPPER.writeTree(g, context.cf());
+      g.writeNumberField("round", context.round());
+      g.writeFieldName("state");
+      MAPPER.writeTree(g, context.state());
+      g.writeFieldName("results");
+      MAPPER.writeTree(g, context.results());
       g.writeEndObject();
     } catch (IOException e) {
       throw new UncheckedIOException(e); // cannot happen writing to memory
@@ -61,8 +168,21 @@ public final class Frames {
     return out.toByteArray();
   }
 
-  /** Reads a response frame from the guest's stdout. */
+  /**
+   * Reads a final response frame from the guest's stdout (effects are dropped).
+   *
+   * @throws InvalidFrameException also when the guest answered with needs
+   */
   public static WorkerResponse decodeResponse(byte[] frame) throws InvalidFrameException {
+    GuestAnswer answer = decodeAnswer(frame);
+    if (answer instanceof Final f) {
+      return f.response();
+    }
+    throw new InvalidFrameException("it answered with needs, not a response");
+  }
+
+  /** Reads the guest's answer, a final response or needs, from its stdout. */
+  public static GuestAnswer decodeAnswer(byte[] frame) throws InvalidFrameException {
     int newline = indexOf(frame, (byte) '\n');
     if (newline < 0) {
       throw new InvalidFrameException(
@@ -83,8 +203,20 @@ public final class Frames {
     if (v == null || !v.isIntegralNumber() || v.asLong() != VERSION) {
       throw new InvalidFrameException("\"v\" is " + v + ", not " + VERSION);
     }
+    JsonNode needs = head.get("needs");
     JsonNode status = head.get("status");
-    if (status == null || !status.isIntegralNumber()) {
+    if (needs != null && status != null) {
+      throw new InvalidFrameException("it has both \"status\" and \"needs\"");
+    }
+    if (needs == null && status == null) {
+      throw new InvalidFrameException("it has neither \"status\" nor \"needs\"");
+    }
+    if (needs != null) {
+      checkBodySize(head, frame, newline);
+      return new Needs(
+          needs(needs), head.has("state") ? head.get("state") : NullNode.getInstance());
+    }
+    if (!status.isIntegralNumber()) {
       throw new InvalidFrameException("\"status\" is missing or not an integer");
     }
     if (status.asLong() < 100 || status.asLong() > 599) {
@@ -115,6 +247,43 @@ public final class Frames {
         headers.add(new Header(name, value));
       }
     }
+    checkBodySize(head, frame, newline);
+    List<JsonNode> effects = new ArrayList<>();
+    JsonNode effectList = head.get("effects");
+    if (effectList != null && !effectList.isNull()) {
+      if (!effectList.isArray()) {
+        throw new InvalidFrameException("\"effects\" is not a list");
+      }
+      effectList.forEach(effects::add);
+    }
+    byte[] body = java.util.Arrays.copyOfRange(frame, newline + 1, frame.length);
+    return new Final(new WorkerResponse(status.asInt(), headers, body), effects);
+  }
+
+  private static List<ObjectNode> needs(JsonNode list) throws InvalidFrameException {
+    if (!list.isArray()) {
+      throw new InvalidFrameException("\"needs\" is not a list");
+    }
+    List<ObjectNode> needs = new ArrayList<>();
+    Set<String> ids = new HashSet<>();
+    for (JsonNode need : list) {
+      if (!need.isObject()) {
+        throw new InvalidFrameException("\"needs\" holds " + need + ", not an object");
+      }
+      JsonNode id = need.get("id");
+      if (id == null || !id.isTextual() || id.asText().isEmpty()) {
+        throw new InvalidFrameException("a need has no \"id\" string: " + need);
+      }
+      if (!ids.add(id.asText())) {
+        throw new InvalidFrameException("need id " + id + " appears twice");
+      }
+      needs.add((ObjectNode) need);
+    }
+    return needs;
+  }
+
+  private static void checkBodySize(JsonNode head, byte[] frame, int newline)
+      throws InvalidFrameException {
     JsonNode size = head.get("body_size");
     if (size == null || !size.isIntegralNumber() || size.asLong() < 0) {
       throw new InvalidFrameException("\"body_size\" is missing or not a non-negative integer");
@@ -128,8 +297,6 @@ public final class Frames {
               + size.asLong()
               + (bodyBytes < size.asLong() ? " (too short)" : " (too long)"));
     }
-    byte[] body = java.util.Arrays.copyOfRange(frame, newline + 1, frame.length);
-    return new WorkerResponse(status.asInt(), headers, body);
   }
 
   /** Up to {@code max} bytes, printable ASCII kept and everything else escaped. */

@@ -1,5 +1,9 @@
 package dev.elixirworkers.wasi;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.elixirworkers.wasi.bindings.BindingException;
+import dev.elixirworkers.wasi.bindings.WorkerBindings;
 import dev.elixirworkers.wasi.preview1.InMemoryDirectory;
 import dev.elixirworkers.wasi.preview1.OutputBuffer;
 import dev.elixirworkers.wasi.preview1.WasiPreview1;
@@ -9,11 +13,17 @@ import dev.elixirworkers.wasi.wasmtime.WasiSession;
 import dev.elixirworkers.wasi.wasmtime.WasmtimeEngine;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -38,6 +48,21 @@ public final class WorkerRuntime implements AutoCloseable {
   static final int PREVIEW_BYTES = 200;
   static final int STDERR_TAIL_BYTES = 4096;
   static final int MAX_IDLE = Math.max(4, 2 * Runtime.getRuntime().availableProcessors());
+
+  /**
+   * A store keeps the memory of every instance it ran until it is dropped: one whose last guest
+   * grew its memory past this is dropped at once rather than reused.
+   */
+  static final long RETAIN_MEMORY_BYTES = 32L << 20;
+
+  /** Fulfils needs of a round in parallel, for every runtime in the process. */
+  private static final ExecutorService NEEDS =
+      Executors.newCachedThreadPool(
+          r -> {
+            Thread t = new Thread(r, "elixir-workers-needs");
+            t.setDaemon(true);
+            return t;
+          });
 
   private final WorkerBundle bundle;
   private final Options options;
@@ -71,7 +96,7 @@ public final class WorkerRuntime implements AutoCloseable {
   private WorkerRuntime(WorkerBundle bundle, Options options) {
     this.bundle = bundle;
     this.options = options;
-    this.module = WasiModule.load(WasmtimeEngine.shared(), bundle.wasm());
+    this.module = WasiModule.load(WasmtimeEngine.shared(), bundle.wasm(), options.memoryLimit);
     this.appDir = InMemoryDirectory.of(WorkerBundle.APP, bundle.app());
     prepareSpare();
   }
@@ -99,28 +124,193 @@ public final class WorkerRuntime implements AutoCloseable {
   }
 
   /**
-   * Runs one request to completion.
+   * Runs one request to completion, effects included: the response is returned after the effects
+   * have been performed (failed ones are logged), so a test sees their result at once.
    *
    * @throws WasiSession.HostFailure when a WASI host function failed (a bug in this host)
    * @throws IllegalStateException after {@link #close()}
    */
   public WorkerResponse handle(WorkerRequest request) {
-    WasiSession session;
+    WorkerExchange exchange = exchange(request);
+    exchange.applyEffects();
+    return exchange.response();
+  }
+
+  /**
+   * Runs the rounds of one request (docs/protocol.md): the guest, then its needs (independent ones
+   * concurrently), then the guest again with the results and its state, until it answers with a
+   * response or a limit is hit. The effects are not performed yet: call {@link
+   * WorkerExchange#applyEffects()} once the response has been sent.
+   *
+   * @throws WasiSession.HostFailure when a WASI host function failed (a bug in this host)
+   * @throws IllegalStateException after {@link #close()}
+   */
+  public WorkerExchange exchange(WorkerRequest request) {
     synchronized (lock) {
       if (closed) {
         throw new IllegalStateException("The worker runtime is closed");
       }
+      inFlight++; // a request that has started finishes all its rounds, even if closed meanwhile
+    }
+    try {
+      return rounds(request);
+    } finally {
+      finish(null, false, false);
+    }
+  }
+
+  private WorkerExchange rounds(WorkerRequest request) {
+    long started = System.nanoTime();
+    WorkerBindings bindings = options.bindings;
+    if (request.body().length > options.maxRequestBodyBytes) {
+      return done(
+          request,
+          WorkerResponse.text(
+              413,
+              "the request body is "
+                  + request.body().length
+                  + " bytes; the limit is "
+                  + options.maxRequestBodyBytes
+                  + "\n"),
+          0,
+          0,
+          List.of(),
+          started);
+    }
+    Frames.RequestContext context = Frames.RequestContext.first(bindings.env(), bindings.types());
+    long budget = options.timeLimit.toNanos();
+    long used = 0;
+    int needCount = 0;
+    Set<String> ids = new HashSet<>();
+    for (; ; ) {
+      int rounds = context.round() + 1;
+      if (used >= budget) {
+        return done(request, timedOut(), rounds - 1, needCount, List.of(), started);
+      }
+      Pass pass = runPass(Frames.encodeRequest(request, context), budget - used);
+      used += pass.nanos();
+      if (pass.failure() != null) {
+        return done(request, pass.failure(), rounds, needCount, List.of(), started);
+      }
+      if (pass.answer() instanceof Frames.Final answer) {
+        return done(request, answer.response(), rounds, needCount, answer.effects(), started);
+      }
+      Frames.Needs answer = (Frames.Needs) pass.answer();
+      List<ObjectNode> needs = answer.needs();
+      needCount += needs.size();
+      if (needs.size() > options.maxNeedsPerRound) {
+        return done(
+            request,
+            WorkerResponse.text(
+                500,
+                "the worker asked for "
+                    + needs.size()
+                    + " needs in one round; the limit is "
+                    + options.maxNeedsPerRound
+                    + "\n"),
+            rounds,
+            needCount,
+            List.of(),
+            started);
+      }
+      if (rounds >= options.maxRounds) {
+        return done(
+            request,
+            WorkerResponse.text(
+                500, "the worker asked for more than " + options.maxRounds + " rounds\n"),
+            rounds,
+            needCount,
+            List.of(),
+            started);
+      }
+      for (ObjectNode need : needs) {
+        String id = need.get("id").asText();
+        if (!ids.add(id)) {
+          return done(
+              request,
+              WorkerResponse.text(
+                  502,
+                  "the worker wrote an invalid response: need id \""
+                      + id
+                      + "\" was already used for this request\n"),
+              rounds,
+              needCount,
+              List.of(),
+              started);
+        }
+      }
+      ObjectNode results = context.results();
+      fulfil(bindings, needs, results);
+      context = context.next(answer.state(), results);
+    }
+  }
+
+  private WorkerExchange done(
+      WorkerRequest request,
+      WorkerResponse response,
+      int rounds,
+      int needs,
+      List<JsonNode> effects,
+      long started) {
+    return new WorkerExchange(
+        request,
+        response,
+        rounds,
+        needs,
+        effects,
+        System.nanoTime() - started,
+        options.bindings,
+        options.hostLog);
+  }
+
+  private WorkerResponse timedOut() {
+    return WorkerResponse.text(
+        504, "the worker ran longer than " + options.timeLimit.toMillis() + " ms\n");
+  }
+
+  /** Fulfils the needs of one round, in parallel when there are several; results in need order. */
+  private static void fulfil(WorkerBindings bindings, List<ObjectNode> needs, ObjectNode results) {
+    if (needs.size() == 1) {
+      results.set(needs.get(0).get("id").asText(), fulfilOne(bindings, needs.get(0)));
+      return;
+    }
+    List<CompletableFuture<ObjectNode>> pending = new ArrayList<>();
+    for (ObjectNode need : needs) {
+      pending.add(CompletableFuture.supplyAsync(() -> fulfilOne(bindings, need), NEEDS));
+    }
+    for (int i = 0; i < needs.size(); i++) {
+      results.set(needs.get(i).get("id").asText(), pending.get(i).join());
+    }
+  }
+
+  private static ObjectNode fulfilOne(WorkerBindings bindings, ObjectNode need) {
+    try {
+      ObjectNode result = bindings.fulfil(need);
+      return result != null
+          ? result
+          : WorkerBindings.error(BindingException.Code.INTERNAL, "the host returned no result");
+    } catch (RuntimeException e) {
+      return WorkerBindings.error(BindingException.Code.INTERNAL, "the host failed: " + e);
+    }
+  }
+
+  /** One run of the guest: its answer, or the response that reports its failure. */
+  private record Pass(Frames.GuestAnswer answer, WorkerResponse failure, long nanos) {}
+
+  private Pass runPass(byte[] frame, long budgetNanos) {
+    WasiSession session;
+    synchronized (lock) {
       inFlight++;
       session = idle.pollFirst();
     }
     prepareSpare(); // when that was the last idle store, make the next one meanwhile
     boolean keep = false;
+    long start = System.nanoTime();
     try {
       if (session == null) {
         session = module.newSession();
       }
-      long limitMillis = options.timeLimit.toMillis();
-      long start = System.nanoTime();
+      long limitMillis = Math.max(1, (budgetNanos + 999_999) / 1_000_000);
       OutputBuffer stdout = new OutputBuffer(options.stdoutLimit, OutputBuffer.Overflow.REJECT);
       OutputBuffer stderr =
           new OutputBuffer(
@@ -128,11 +318,11 @@ public final class WorkerRuntime implements AutoCloseable {
       WasiPreview1 wasi =
           WasiPreview1.builder()
               .args(ARGS)
-              .stdin(Frames.encodeRequest(request))
+              .stdin(frame)
               .stdout(stdout)
               .stderr(stderr)
               .preopen(APP_DIR, appDir)
-              .deadlineNanos(start + limitMillis * 1_000_000L)
+              .deadlineNanos(start + budgetNanos)
               .build();
       GuestOutcome outcome;
       try {
@@ -140,46 +330,71 @@ public final class WorkerRuntime implements AutoCloseable {
       } finally {
         stderr.flushLines();
       }
-      keep = outcome instanceof GuestOutcome.Exited && session.runs() < options.runsPerStore;
-      return respond(outcome, stdout, stderr);
+      keep =
+          outcome instanceof GuestOutcome.Exited
+              && session.runs() < options.runsPerStore
+              && session.lastMemoryBytes() <= RETAIN_MEMORY_BYTES;
+      return respond(outcome, stdout, stderr, System.nanoTime() - start);
     } finally {
       finish(session, keep, false);
     }
   }
 
-  private WorkerResponse respond(GuestOutcome outcome, OutputBuffer stdout, OutputBuffer stderr) {
-    if (outcome instanceof GuestOutcome.TimedOut t) {
-      return WorkerResponse.text(504, "the worker ran longer than " + t.limitMillis() + " ms\n");
+  private Pass respond(GuestOutcome outcome, OutputBuffer stdout, OutputBuffer stderr, long nanos) {
+    if (outcome instanceof GuestOutcome.TimedOut) {
+      return new Pass(null, timedOut(), nanos);
+    }
+    if (outcome instanceof GuestOutcome.OutOfMemory oom) {
+      return new Pass(
+          null,
+          WorkerResponse.text(
+              500,
+              "the worker ran out of memory (the limit is "
+                  + (oom.limitBytes() >> 20)
+                  + " MiB)\n"
+                  + tail(stderr)),
+          nanos);
     }
     if (outcome instanceof GuestOutcome.Trapped t) {
-      return WorkerResponse.text(500, "the worker crashed: " + t.message() + "\n" + tail(stderr));
+      return new Pass(
+          null,
+          WorkerResponse.text(500, "the worker crashed: " + t.message() + "\n" + tail(stderr)),
+          nanos);
     }
     byte[] out = stdout.toByteArray();
     if (stdout.overflowed()) {
       // checked before the exit status: a guest whose write failed may have exited because of it
-      return WorkerResponse.text(
-          502,
-          "the worker wrote an invalid response: more than "
-              + stdout.limit()
-              + " bytes on stdout\nfirst bytes: "
-              + Frames.preview(out, PREVIEW_BYTES)
-              + "\n");
+      return new Pass(
+          null,
+          WorkerResponse.text(
+              502,
+              "the worker wrote an invalid response: more than "
+                  + stdout.limit()
+                  + " bytes on stdout\nfirst bytes: "
+                  + Frames.preview(out, PREVIEW_BYTES)
+                  + "\n"),
+          nanos);
     }
     int status = ((GuestOutcome.Exited) outcome).status();
     if (status != 0) {
-      return WorkerResponse.text(
-          500, "the worker exited with status " + status + "\n" + tail(stderr));
+      return new Pass(
+          null,
+          WorkerResponse.text(500, "the worker exited with status " + status + "\n" + tail(stderr)),
+          nanos);
     }
     try {
-      return Frames.decodeResponse(out);
+      return new Pass(Frames.decodeAnswer(out), null, nanos);
     } catch (Frames.InvalidFrameException e) {
-      return WorkerResponse.text(
-          502,
-          "the worker wrote an invalid response: "
-              + e.getMessage()
-              + "\nfirst bytes: "
-              + Frames.preview(out, PREVIEW_BYTES)
-              + "\n");
+      return new Pass(
+          null,
+          WorkerResponse.text(
+              502,
+              "the worker wrote an invalid response: "
+                  + e.getMessage()
+                  + "\nfirst bytes: "
+                  + Frames.preview(out, PREVIEW_BYTES)
+                  + "\n"),
+          nanos);
     }
   }
 
@@ -264,6 +479,13 @@ public final class WorkerRuntime implements AutoCloseable {
         });
   }
 
+  /** Whether {@link #close()} was called. */
+  public boolean isClosed() {
+    synchronized (lock) {
+      return closed;
+    }
+  }
+
   /** Stops taking requests; requests in flight finish. Idempotent. */
   @Override
   public void close() {
@@ -293,6 +515,12 @@ public final class WorkerRuntime implements AutoCloseable {
     private final long stderrLimit;
     private final Consumer<String> stderrListener;
     private final int runsPerStore;
+    private final WorkerBindings bindings;
+    private final int maxRounds;
+    private final int maxNeedsPerRound;
+    private final long maxRequestBodyBytes;
+    private final long memoryLimit;
+    private final Consumer<String> hostLog;
 
     private Options(Builder b) {
       this.timeLimit = b.timeLimit;
@@ -300,9 +528,19 @@ public final class WorkerRuntime implements AutoCloseable {
       this.stderrLimit = b.stderrLimit;
       this.stderrListener = b.stderrListener;
       this.runsPerStore = b.runsPerStore;
+      this.bindings = b.bindings;
+      this.maxRounds = b.maxRounds;
+      this.maxNeedsPerRound = b.maxNeedsPerRound;
+      this.maxRequestBodyBytes = b.maxRequestBodyBytes;
+      this.memoryLimit = b.memoryLimit;
+      this.hostLog = b.hostLog;
     }
 
-    /** 10 s wall time, 32 MiB stdout, 64 KiB stderr tail, stderr lines to System.err. */
+    /**
+     * The limits of docs/protocol.md: 10 s of guest time per request, 32 MiB stdout, 8 rounds, 64
+     * needs per round, 100 MiB request body, 128 MiB memory; no bindings; 64 KiB stderr tail,
+     * stderr lines and host messages (failed effects) to System.err.
+     */
     public static Options defaults() {
       return builder().build();
     }
@@ -331,16 +569,100 @@ public final class WorkerRuntime implements AutoCloseable {
       return runsPerStore;
     }
 
+    public WorkerBindings bindings() {
+      return bindings;
+    }
+
+    public int maxRounds() {
+      return maxRounds;
+    }
+
+    public int maxNeedsPerRound() {
+      return maxNeedsPerRound;
+    }
+
+    public long maxRequestBodyBytes() {
+      return maxRequestBodyBytes;
+    }
+
+    public long memoryLimit() {
+      return memoryLimit;
+    }
+
+    public Consumer<String> hostLog() {
+      return hostLog;
+    }
+
     public static final class Builder {
       private Duration timeLimit = Duration.ofSeconds(10);
       private long stdoutLimit = 32L << 20;
       private long stderrLimit = 64L << 10;
       private Consumer<String> stderrListener = line -> System.err.println("[worker] " + line);
       private int runsPerStore = 8;
+      private WorkerBindings bindings = WorkerBindings.none();
+      private int maxRounds = 8;
+      private int maxNeedsPerRound = 64;
+      private long maxRequestBodyBytes = 100L << 20;
+      private long memoryLimit = 128L << 20;
+      private Consumer<String> hostLog = line -> System.err.println("[elixir-workers] " + line);
 
       private Builder() {}
 
-      /** Wall-clock limit per request; past it the guest is interrupted and 504 returned. */
+      /** The worker's env and bindings (default: none). */
+      public Builder bindings(WorkerBindings bindings) {
+        this.bindings = Objects.requireNonNull(bindings);
+        return this;
+      }
+
+      /** How many times the guest may run for one request; asking for more is a 500. */
+      public Builder maxRounds(int rounds) {
+        if (rounds < 1) {
+          throw new IllegalArgumentException("maxRounds must be at least 1: " + rounds);
+        }
+        this.maxRounds = rounds;
+        return this;
+      }
+
+      /** How many needs one answer may hold; more is a 500. */
+      public Builder maxNeedsPerRound(int needs) {
+        if (needs < 1) {
+          throw new IllegalArgumentException("maxNeedsPerRound must be at least 1: " + needs);
+        }
+        this.maxNeedsPerRound = needs;
+        return this;
+      }
+
+      /** Larger request bodies get 413 before the guest runs. */
+      public Builder maxRequestBodyBytes(long bytes) {
+        if (bytes < 0) {
+          throw new IllegalArgumentException("maxRequestBodyBytes must not be negative: " + bytes);
+        }
+        this.maxRequestBodyBytes = bytes;
+        return this;
+      }
+
+      /**
+       * Most linear memory a guest may have (whole 64 KiB pages); growing past it fails in the
+       * guest, and a guest that then fails gets a 500 "the worker ran out of memory".
+       */
+      public Builder memoryLimit(long bytes) {
+        if (bytes < (1L << 16)) {
+          throw new IllegalArgumentException("memoryLimit must be at least 64 KiB: " + bytes);
+        }
+        this.memoryLimit = bytes;
+        return this;
+      }
+
+      /** Receives what the host has to say about a request, e.g. an effect that failed. */
+      public Builder hostLog(Consumer<String> log) {
+        this.hostLog = Objects.requireNonNull(log);
+        return this;
+      }
+
+      /**
+       * Guest time per request, summed over its rounds (time spent fulfilling needs does not
+       * count); past it the guest is interrupted and 504 returned.
+       */
       public Builder timeLimit(Duration timeLimit) {
         if (timeLimit.isNegative() || timeLimit.isZero()) {
           throw new IllegalArgumentException("timeLimit must be positive: " + timeLimit);

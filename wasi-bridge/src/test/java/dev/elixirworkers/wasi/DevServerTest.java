@@ -109,10 +109,10 @@ class DevServerTest {
   }
 
   @Test
-  void logsOneLinePerRequestWithMethodPathStatusAndMillis() throws Exception {
+  void logsOneLinePerRequestWithMethodPathStatusMillisRoundsNeedsAndEffects() throws Exception {
     send(to("/nope?secret=1"));
 
-    awaitLine(log, line -> line.matches("GET /nope 404 \\d+ ms"));
+    awaitLine(log, line -> line.matches("GET /nope 404 \\d+ ms rounds=1 needs=0 effects=0"));
   }
 
   /** Log lines are written once the exchange is closed, which may be after the client has it. */

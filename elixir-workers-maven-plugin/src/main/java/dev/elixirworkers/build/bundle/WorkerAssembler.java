@@ -2,21 +2,27 @@ package dev.elixirworkers.build.bundle;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
- * Lays out the deployable worker directory ({@code target/worker}): the VM and the app archive, the
- * names every host looks for.
+ * Lays out the deployable worker directory ({@code target/worker}): the VM and the app archive (the
+ * names every host looks for), the Worker's JavaScript and a {@code wrangler.jsonc}, ready for
+ * {@code wrangler deploy}.
  */
 public final class WorkerAssembler {
   public static final String WASM = "atomvm.wasm";
   public static final String AVM = "app.avm";
+  public static final String MAIN = "worker.js";
 
   private WorkerAssembler() {}
 
+  /** The VM and the archive only (the JVM host's needs). */
   public static SizeReport assemble(Path vmWasm, Path appAvm, Path workerDirectory) {
     try {
       Files.createDirectories(workerDirectory);
@@ -28,6 +34,30 @@ public final class WorkerAssembler {
     return SizeReport.of(workerDirectory, List.of(WASM, AVM));
   }
 
+  /**
+   * The whole Cloudflare Worker: the VM, the archive, the JavaScript modules and {@code config}
+   * rendered as {@value WranglerConfig#FILE}. Files are only rewritten when their contents change.
+   * The size table lists what is uploaded: the VM, the archive and each JavaScript module.
+   */
+  public static SizeReport assemble(
+      Path vmWasm, Path appAvm, Path workerDirectory, WranglerConfig config) {
+    assemble(vmWasm, appAvm, workerDirectory);
+    Map<String, byte[]> scripts = WorkerScripts.modules();
+    try {
+      for (Map.Entry<String, byte[]> script : scripts.entrySet()) {
+        writeIfChanged(workerDirectory.resolve(script.getKey()), script.getValue());
+      }
+      writeIfChanged(
+          workerDirectory.resolve(WranglerConfig.FILE),
+          config.render().getBytes(StandardCharsets.UTF_8));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    List<String> names = new ArrayList<>(List.of(WASM, AVM));
+    names.addAll(scripts.keySet());
+    return SizeReport.of(workerDirectory, names);
+  }
+
   private static void copyIfChanged(Path from, Path to) throws IOException {
     if (from.toAbsolutePath().equals(to.toAbsolutePath())) {
       return;
@@ -36,5 +66,12 @@ public final class WorkerAssembler {
       return;
     }
     Files.copy(from, to, StandardCopyOption.REPLACE_EXISTING);
+  }
+
+  private static void writeIfChanged(Path to, byte[] bytes) throws IOException {
+    if (Files.isRegularFile(to) && java.util.Arrays.equals(Files.readAllBytes(to), bytes)) {
+      return;
+    }
+    Files.write(to, bytes);
   }
 }

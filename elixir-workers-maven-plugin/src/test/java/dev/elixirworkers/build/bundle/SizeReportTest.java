@@ -30,4 +30,34 @@ class SizeReportTest {
     assertEquals(report.totalRaw(), 72 * 1024);
     assertTrue(report.lines().get(3).startsWith("total"));
   }
+
+  @Test
+  void theCloudflareWorkerAddsItsJavaScriptAndWranglerConfigAndListsTheJavaScriptSizes()
+      throws IOException {
+    Path wasm = Files.write(temp.resolve("vm.wasm"), new byte[1024]);
+    Path avm = Files.write(temp.resolve("app.avm"), new byte[512]);
+    Path worker = temp.resolve("target/worker");
+
+    SizeReport report =
+        WorkerAssembler.assemble(
+            wasm, avm, worker, WranglerConfig.forProject(temp, "my-worker", worker));
+
+    for (String js : WorkerScripts.MODULES) {
+      assertTrue(Files.isRegularFile(worker.resolve(js)), js);
+    }
+    assertTrue(Files.readString(worker.resolve("worker.js")).contains("import wasm from"));
+    assertTrue(
+        Files.readString(worker.resolve("wrangler.jsonc")).contains("\"name\" : \"my-worker\""));
+    assertEquals(
+        java.util.List.of(
+            "atomvm.wasm",
+            "app.avm",
+            "worker.js",
+            "host.js",
+            "wasi.js",
+            "frames.js",
+            "bindings.js"),
+        report.rows().stream().map(SizeReport.Row::name).toList());
+    assertTrue(report.rows().get(2).raw() > 0);
+  }
 }

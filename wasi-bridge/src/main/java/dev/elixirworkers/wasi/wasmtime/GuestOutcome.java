@@ -10,4 +10,12 @@ public sealed interface GuestOutcome {
 
   /** Ran past its time limit and was interrupted. */
   record TimedOut(long limitMillis) implements GuestOutcome {}
+
+  /**
+   * Trapped or exited with an error after the memory limit refused to grow its memory.
+   *
+   * @param limitBytes the limit
+   * @param failure what the run ended with
+   */
+  record OutOfMemory(long limitBytes, GuestOutcome failure) implements GuestOutcome {}
 }

@@ -18,35 +18,78 @@ public final class WasiModule implements AutoCloseable {
   /** One import: its name and type, and the host function that serves it. */
   record Binding(String name, FuncType type, WasiFunctions.Function function) {}
 
+  /** No memory limit beyond wasm's own 4 GiB. */
+  public static final long NO_MEMORY_LIMIT = 1L << 32;
+
   private final WasmtimeEngine engine;
   private final Module module;
   private final List<Binding> bindings;
+  private final long memoryLimit;
+  private final boolean probed;
   private boolean closed;
 
-  private WasiModule(WasmtimeEngine engine, Module module, List<Binding> bindings) {
+  private WasiModule(
+      WasmtimeEngine engine,
+      Module module,
+      List<Binding> bindings,
+      long memoryLimit,
+      boolean probed) {
     this.engine = engine;
     this.module = module;
     this.bindings = List.copyOf(bindings);
+    this.memoryLimit = memoryLimit;
+    this.probed = probed;
   }
 
   /**
-   * Compiles (or takes from the process cache) and links a module.
+   * Compiles (or takes from the process cache) and links a module, without a memory limit.
    *
    * @throws GuestLinkException when an import cannot be served
    */
   public static WasiModule load(WasmtimeEngine engine, byte[] wasm) {
+    return load(engine, wasm, NO_MEMORY_LIMIT);
+  }
+
+  /**
+   * Compiles (or takes from the process cache) and links a module whose linear memory may not grow
+   * past {@code memoryLimitBytes} (rounded down to whole 64 KiB pages): growing past it fails in
+   * the guest, and a run that then traps or exits with an error ends as {@link
+   * GuestOutcome.OutOfMemory}.
+   *
+   * @throws GuestLinkException when an import cannot be served, or the module starts with more
+   *     memory than the limit
+   */
+  public static WasiModule load(WasmtimeEngine engine, byte[] wasm, long memoryLimitBytes) {
+    if (memoryLimitBytes < MemoryCap.PAGE) {
+      throw new IllegalArgumentException("memory limit below one page: " + memoryLimitBytes);
+    }
+    MemoryCap.Capped capped =
+        memoryLimitBytes >= NO_MEMORY_LIMIT
+            ? new MemoryCap.Capped(wasm, false, 0)
+            : MemoryCap.apply(wasm, memoryLimitBytes);
     Module module;
     try {
-      module = engine.acquire(wasm);
+      module = engine.acquire(capped.wasm());
     } catch (WasmtimeException e) {
       throw new GuestLinkException("The module does not compile: " + e.getMessage());
     }
     try {
-      return new WasiModule(engine, module, plan(module.imports()));
+      return new WasiModule(
+          engine, module, plan(module.imports()), memoryLimitBytes, capped.probed());
     } catch (RuntimeException e) {
       engine.release(module);
       throw e;
     }
+  }
+
+  /** The memory limit in bytes ({@link #NO_MEMORY_LIMIT} for none). */
+  public long memoryLimit() {
+    return memoryLimit;
+  }
+
+  /** Whether refused memory growth can be observed (see {@link MemoryCap}). */
+  public boolean detectsOutOfMemory() {
+    return probed;
   }
 
   private static List<Binding> plan(ImportType[] imports) {

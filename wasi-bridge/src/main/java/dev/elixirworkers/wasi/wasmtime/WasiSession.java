@@ -48,6 +48,7 @@ public final class WasiSession implements AutoCloseable {
   private final Context context = new Context();
   private final long createdNanos;
   private int runs;
+  private long lastMemoryBytes;
   private boolean closed;
 
   WasiSession(WasiModule module) {
@@ -132,6 +133,7 @@ public final class WasiSession implements AutoCloseable {
     context.exitStatus = null;
     context.deadlineExceeded = false;
     context.hostFailure = null;
+    lastMemoryBytes = 0;
     Instance instance = null;
     WasmtimeMemory memory = null;
     Func start = null;
@@ -151,28 +153,15 @@ public final class WasiSession implements AutoCloseable {
                   () ->
                       new GuestLinkException(
                           "The module exports no _start function: it is not a WASI command"));
-      try {
-        start.call(store);
-        return new GuestOutcome.Exited(0);
-      } catch (WasmFunctionError.I32ExitError e) {
-        return new GuestOutcome.Exited(e.exitCode());
-      } catch (WasmFunctionError.TrapError e) {
-        if (e.trap() == Trap.INTERRUPT) {
-          return new GuestOutcome.TimedOut(timeLimitMillis);
-        }
-        return new GuestOutcome.Trapped(describe(e.trap()));
-      } catch (WasmFunctionError | WasmtimeException e) {
-        if (context.hostFailure != null) {
-          throw new HostFailure(context.hostFailure);
-        }
-        if (context.deadlineExceeded) {
-          return new GuestOutcome.TimedOut(timeLimitMillis);
-        }
-        if (context.exitStatus != null) {
-          return new GuestOutcome.Exited(context.exitStatus);
-        }
-        return new GuestOutcome.Trapped(String.valueOf(e.getMessage()));
+      GuestOutcome outcome = callStart(start, timeLimitMillis);
+      lastMemoryBytes = exported.get().dataSize(store);
+      if (module.detectsOutOfMemory()
+          && (outcome instanceof GuestOutcome.Trapped
+              || (outcome instanceof GuestOutcome.Exited exited && exited.status() != 0))
+          && growFailures(instance) > 0) {
+        return new GuestOutcome.OutOfMemory(module.memoryLimit(), outcome);
       }
+      return outcome;
     } finally {
       context.wasi = null;
       context.memory = null;
@@ -186,6 +175,53 @@ public final class WasiSession implements AutoCloseable {
         instance.dispose();
       }
     }
+  }
+
+  private GuestOutcome callStart(Func start, long timeLimitMillis) {
+    try {
+      start.call(store);
+      return new GuestOutcome.Exited(0);
+    } catch (WasmFunctionError.I32ExitError e) {
+      return new GuestOutcome.Exited(e.exitCode());
+    } catch (WasmFunctionError.TrapError e) {
+      if (e.trap() == Trap.INTERRUPT) {
+        return new GuestOutcome.TimedOut(timeLimitMillis);
+      }
+      return new GuestOutcome.Trapped(describe(e.trap()));
+    } catch (WasmFunctionError | WasmtimeException e) {
+      if (context.hostFailure != null) {
+        throw new HostFailure(context.hostFailure);
+      }
+      if (context.deadlineExceeded) {
+        return new GuestOutcome.TimedOut(timeLimitMillis);
+      }
+      if (context.exitStatus != null) {
+        return new GuestOutcome.Exited(context.exitStatus);
+      }
+      return new GuestOutcome.Trapped(String.valueOf(e.getMessage()));
+    }
+  }
+
+  /** How many memory.grow calls the memory limit refused in this instance (see MemoryCap). */
+  private long growFailures(Instance instance) {
+    Optional<Func> probe = instance.getFunc(store, MemoryCap.PROBE);
+    if (probe.isEmpty()) {
+      return 0;
+    }
+    try {
+      store.setEpochDeadline(module.engine().ticksFor(1000));
+      Val[] result = probe.get().call(store);
+      return result.length == 1 ? result[0].i32() : 0;
+    } catch (RuntimeException e) {
+      return 0;
+    } finally {
+      probe.get().dispose();
+    }
+  }
+
+  /** The size of the guest's memory when its last run ended. */
+  public long lastMemoryBytes() {
+    return lastMemoryBytes;
   }
 
   private static String describe(Trap trap) {

@@ -136,8 +136,10 @@ public final class WasmtimeEngine {
                 return t;
               });
     }
+    // fixed delay, not fixed rate: after a stall (GC, a busy CPU) a fixed rate fires the missed
+    // ticks in a burst, and a guest whose deadline was set meanwhile would be stopped early
     tick =
-        ticker.scheduleAtFixedRate(
+        ticker.scheduleWithFixedDelay(
             engine::incrementEpoch, tickMillis, tickMillis, TimeUnit.MILLISECONDS);
   }
 

@@ -1,0 +1,68 @@
+package dev.elixirworkers.build.bundle;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The Cloudflare Worker's JavaScript (the {@code worker} module: WASI preview1, the
+ * HTTP-to-contract bridge, the bindings, the entry {@value WorkerAssembler#MAIN}) and the npm files
+ * that pin wrangler, shipped on the plugin's class path under {@code worker/}.
+ */
+public final class WorkerScripts {
+  static final String ROOT = "worker/";
+
+  /** The Worker's modules, entry first. */
+  public static final List<String> MODULES =
+      List.of(WorkerAssembler.MAIN, "host.js", "wasi.js", "frames.js", "bindings.js");
+
+  /** The npm manifest and lock file of the pinned wrangler. */
+  public static final List<String> NPM_FILES = List.of("package.json", "package-lock.json");
+
+  private WorkerScripts() {}
+
+  /** The Worker's modules by file name, in {@link #MODULES} order. */
+  public static Map<String, byte[]> modules() {
+    Map<String, byte[]> files = new LinkedHashMap<>();
+    for (String name : MODULES) {
+      files.put(name, read(ROOT + name));
+    }
+    return files;
+  }
+
+  /** package.json and package-lock.json that pin wrangler, by file name. */
+  public static Map<String, byte[]> npmFiles() {
+    Map<String, byte[]> files = new LinkedHashMap<>();
+    for (String name : NPM_FILES) {
+      files.put(name, read(ROOT + "npm/" + name));
+    }
+    return files;
+  }
+
+  /** The wrangler version package.json pins. */
+  public static String wranglerVersion() {
+    String json = new String(npmFiles().get("package.json"), StandardCharsets.UTF_8);
+    java.util.regex.Matcher m =
+        java.util.regex.Pattern.compile("\"wrangler\"\\s*:\\s*\"([^\"]+)\"").matcher(json);
+    if (!m.find()) {
+      throw new IllegalStateException("the worker's package.json pins no wrangler version");
+    }
+    return m.group(1);
+  }
+
+  private static byte[] read(String resource) {
+    try (InputStream in = WorkerScripts.class.getClassLoader().getResourceAsStream(resource)) {
+      if (in == null) {
+        throw new IllegalStateException(
+            resource + " is missing from the plugin's class path (the worker artifact ships it)");
+      }
+      return in.readAllBytes();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

@@ -1,0 +1,316 @@
+// SPDX-License-Identifier: Apache-2.0
+//
+// The bridge between HTTP and the guest-host contract (docs/protocol.md, v1):
+// every pass runs a fresh instance of the VM with the request frame on stdin;
+// needs are fulfilled concurrently through `env` bindings and the guest runs
+// again, up to the round limit; the final response goes back to the client and
+// its effects run after it, through ctx.waitUntil. Guest failures become the
+// responses the contract lists, with the same texts as the Java host.
+
+import { decodeAnswer, encodeRequest, InvalidFrame, preview } from "./frames.js";
+import { describeEnv, fulfil, perform } from "./bindings.js";
+import {
+  DeadlineExceeded,
+  HostFailure,
+  InMemoryDirectory,
+  OutputBuffer,
+  ProcExit,
+  SYSTEM_CLOCK,
+  WasiPreview1,
+} from "./wasi.js";
+
+/** The guest's arguments. */
+export const ARGS = Object.freeze(["atomvm", "/app/app.avm"]);
+
+/** Where the application archive appears in the guest. */
+export const APP_DIR = "/app";
+export const APP = "app.avm";
+
+/** The contract's limits, the same defaults as the Java host. */
+export const DEFAULT_LIMITS = Object.freeze({
+  requestBodyBytes: 100 * 1024 * 1024,
+  stdoutBytes: 32 * 1024 * 1024,
+  stderrBytes: 64 * 1024,
+  rounds: 8,
+  needsPerRound: 64,
+  timeMs: 10_000,
+  memoryBytes: 128 * 1024 * 1024,
+});
+
+export const PREVIEW_BYTES = 200;
+export const STDERR_TAIL_BYTES = 4096;
+export const TEXT = "text/plain; charset=utf-8";
+
+const HOP_BY_HOP = new Set([
+  "connection",
+  "keep-alive",
+  "transfer-encoding",
+  "content-length",
+  "upgrade",
+  "proxy-connection",
+  "te",
+  "trailer",
+]);
+const NULL_BODY = new Set([101, 204, 205, 304]);
+const encoder = new TextEncoder();
+
+/** A plain-text response made by the host. */
+export function text(status, body) {
+  return { status, headers: [["content-type", TEXT]], body: encoder.encode(body) };
+}
+
+/**
+ * Runs one worker: `module` is the compiled VM (a WebAssembly.Module: on
+ * Workers the CompiledWasm import, never compiled at run time), `app` the bytes
+ * of app.avm. Options: `limits` (see DEFAULT_LIMITS), `log` (console-like:
+ * log/error), `clock` and `random` for tests.
+ */
+export class WorkerHost {
+  constructor({ module, app, limits = {}, log = console, clock = SYSTEM_CLOCK, random, onPass } = {}) {
+    if (!(module instanceof WebAssembly.Module)) throw new TypeError("module must be a WebAssembly.Module");
+    this.module = module;
+    this.appDir = new InMemoryDirectory({ [APP]: app instanceof Uint8Array ? app : new Uint8Array(app) });
+    this.limits = Object.freeze({ ...DEFAULT_LIMITS, ...limits });
+    this.log = log;
+    this.clock = clock;
+    this.random = random;
+    this.onPass = onPass;
+  }
+
+  /** The Worker's fetch handler. */
+  async fetch(request, env = {}, ctx = undefined) {
+    let response;
+    try {
+      const length = Number(request.headers.get("content-length") ?? "0");
+      if (length > this.limits.requestBodyBytes) {
+        response = this.#tooLarge();
+      } else {
+        const body = new Uint8Array(await request.arrayBuffer());
+        if (body.length > this.limits.requestBodyBytes) {
+          response = this.#tooLarge();
+        } else {
+          const headers = [];
+          for (const [name, value] of request.headers) headers.push([name, value]);
+          response = await this.handle(
+            { method: request.method, url: request.url, headers, body, cf: request.cf ?? {} },
+            env,
+            (promise) => (ctx && typeof ctx.waitUntil === "function" ? ctx.waitUntil(promise) : promise),
+          );
+        }
+      }
+    } catch (e) {
+      this.log.error(
+        `[elixir-workers] ${request.method} ${request.url}: the host failed: ${e && e.stack ? e.stack : e}`,
+      );
+      response = text(500, `the worker host failed: ${e}\n`);
+    }
+    return toResponse(response);
+  }
+
+  #tooLarge() {
+    return text(413, `request body larger than ${this.limits.requestBodyBytes} bytes\n`);
+  }
+
+  /**
+   * One HTTP request through the contract: `{ method, url, headers, body, cf }`
+   * in, `{ status, headers, body }` out. `waitUntil` receives the promise of
+   * the effects (it resolves when they are done; failures are logged).
+   *
+   * @throws HostFailure when a WASI host function failed (a bug in this host)
+   */
+  async handle(request, env = {}, waitUntil = (p) => p) {
+    const { vars, bindings } = describeEnv(env);
+    const results = {};
+    let state = null;
+    const body = request.body ?? new Uint8Array(0);
+    // the time limit counts guest time, summed over the rounds of this request
+    let budget = BigInt(this.limits.timeMs) * 1_000_000n;
+    for (let round = 0; ; round++) {
+      const frame = encodeRequest(
+        {
+          method: request.method,
+          url: request.url,
+          headers: request.headers ?? [],
+          env: vars,
+          bindings,
+          cf: request.cf ?? {},
+          round,
+          state,
+          results,
+        },
+        body,
+      );
+      const pass = await this.runPass(frame, budget);
+      budget -= pass.elapsedNanos;
+      const failure = this.#failure(pass);
+      if (failure) return failure;
+      let answer;
+      try {
+        answer = decodeAnswer(pass.stdout.bytes());
+        if (answer.kind === "needs") checkNeedIds(answer.needs, results);
+      } catch (e) {
+        if (!(e instanceof InvalidFrame)) throw e;
+        return invalid(e.message, pass.stdout.bytes());
+      }
+      if (answer.kind === "response") {
+        if (answer.effects.length > 0) {
+          waitUntil(this.runEffects(answer.effects, env, bindings, `${request.method} ${request.url}`));
+        }
+        return { status: answer.status, headers: answer.headers, body: answer.body };
+      }
+      if (round + 1 >= this.limits.rounds) {
+        return text(500, `the worker asked for more than ${this.limits.rounds} rounds\n`);
+      }
+      if (answer.needs.length > this.limits.needsPerRound) {
+        return text(
+          500,
+          `the worker asked for ${answer.needs.length} needs in one round, more than ${this.limits.needsPerRound}\n`,
+        );
+      }
+      const fulfilled = await Promise.all(answer.needs.map((need) => fulfil(need, env, bindings)));
+      answer.needs.forEach((need, i) => {
+        results[need.id] = fulfilled[i];
+      });
+      state = answer.state;
+    }
+  }
+
+  /** Effects in order, after the response; a failure is logged and the rest still run. */
+  async runEffects(effects, env, bindings, label) {
+    const failures = [];
+    for (let i = 0; i < effects.length; i++) {
+      const effect = effects[i];
+      try {
+        await perform(effect, env, bindings);
+      } catch (e) {
+        const type = effect && typeof effect === "object" ? effect.type : undefined;
+        const code = e && e.code ? `${e.code}: ` : "";
+        const line = `[elixir-workers] ${label}: effect ${i} (${type}) failed: ${code}${e && e.message ? e.message : e}`;
+        failures.push(line);
+        this.log.error(line);
+      }
+    }
+    return failures;
+  }
+
+  /**
+   * Runs the guest once on a fresh instance, within `budgetNanos` of guest
+   * time: `{ outcome, status, message, stdout, stderr, memoryBytes,
+   * elapsedNanos }` with outcome "exited", "trapped", "timed-out" or
+   * "unlinkable". `elapsedNanos` includes the time the guest slept.
+   */
+  async runPass(stdin, budgetNanos = BigInt(this.limits.timeMs) * 1_000_000n) {
+    if (this.onPass) this.onPass();
+    const stdout = new OutputBuffer(this.limits.stdoutBytes, "reject");
+    const stderr = new OutputBuffer(this.limits.stderrBytes, "keep-tail", (line) => this.log.error(`[worker] ${line}`));
+    const start = this.clock.monotonicNanos();
+    const pass = { outcome: "exited", status: 0, message: "", stdout, stderr, memoryBytes: 0, elapsedNanos: 0n };
+    if (budgetNanos <= 0n) {
+      pass.outcome = "timed-out";
+      return pass;
+    }
+    const wasi = new WasiPreview1({
+      args: ARGS,
+      stdin,
+      stdout,
+      stderr,
+      preopens: { [APP_DIR]: this.appDir },
+      clock: this.clock,
+      ...(this.random ? { random: this.random } : {}),
+      deadlineNanos: start + budgetNanos,
+    });
+    let instance;
+    try {
+      instance = await WebAssembly.instantiate(this.module, { wasi_snapshot_preview1: wasi.imports(this.module) });
+    } catch (e) {
+      pass.outcome = "unlinkable";
+      pass.message = String(e && e.message ? e.message : e);
+      return pass;
+    }
+    const memory = instance.exports.memory;
+    if (!(memory instanceof WebAssembly.Memory) || typeof instance.exports._start !== "function") {
+      pass.outcome = "unlinkable";
+      pass.message = "the module exports no memory or no _start: it is not a WASI command";
+      return pass;
+    }
+    wasi.bind(memory);
+    try {
+      instance.exports._start();
+    } catch (e) {
+      if (e instanceof ProcExit) {
+        pass.status = e.code;
+      } else if (e instanceof DeadlineExceeded) {
+        pass.outcome = "timed-out";
+      } else if (e instanceof HostFailure) {
+        throw e;
+      } else {
+        pass.outcome = "trapped";
+        pass.message = String(e && e.message ? e.message : e);
+      }
+    } finally {
+      stderr.flushLines();
+      pass.memoryBytes = memory.buffer.byteLength;
+      pass.elapsedNanos = this.clock.monotonicNanos() - start + wasi.slept;
+    }
+    return pass;
+  }
+
+  /** The host's response for a pass that failed, or null. */
+  #failure(pass) {
+    if (pass.outcome === "unlinkable") {
+      return text(500, `the worker cannot be linked: ${pass.message}\n`);
+    }
+    if (pass.outcome === "timed-out") {
+      return text(504, `the worker ran longer than ${this.limits.timeMs} ms\n`);
+    }
+    if (pass.memoryBytes > this.limits.memoryBytes) {
+      return text(
+        500,
+        `the worker ran out of memory (more than ${this.limits.memoryBytes} bytes)\n${tail(pass.stderr)}`,
+      );
+    }
+    if (pass.outcome === "trapped") {
+      return text(500, `the worker crashed: ${pass.message}\n${tail(pass.stderr)}`);
+    }
+    if (pass.stdout.overflowed) {
+      // checked before the exit status: a guest whose write failed may have exited because of it
+      return invalid(`more than ${pass.stdout.limit} bytes on stdout`, pass.stdout.bytes());
+    }
+    if (pass.status !== 0) {
+      return text(500, `the worker exited with status ${pass.status}\n${tail(pass.stderr)}`);
+    }
+    return null;
+  }
+}
+
+function invalid(message, out) {
+  return text(502, `the worker wrote an invalid response: ${message}\nfirst bytes: ${preview(out, PREVIEW_BYTES)}\n`);
+}
+
+function tail(stderr) {
+  const t = stderr.tail(STDERR_TAIL_BYTES);
+  return t === "" ? "" : `stderr:\n${t}${t.endsWith("\n") ? "" : "\n"}`;
+}
+
+function checkNeedIds(needs, results) {
+  const seen = new Set();
+  for (const need of needs) {
+    if (seen.has(need.id) || Object.prototype.hasOwnProperty.call(results, need.id)) {
+      throw new InvalidFrame(`need id ${JSON.stringify(need.id)} is used twice in one request`);
+    }
+    seen.add(need.id);
+  }
+}
+
+/** `{ status, headers, body }` as a fetch Response (hop-by-hop headers dropped). */
+export function toResponse({ status, headers, body }) {
+  if (status < 200) {
+    // a Worker cannot send an informational status as the final response
+    return toResponse(text(502, `the worker answered with status ${status}, which cannot be a final response\n`));
+  }
+  const out = new Headers();
+  for (const [name, value] of headers) {
+    if (!HOP_BY_HOP.has(name.toLowerCase())) out.append(name, value);
+  }
+  return new Response(NULL_BODY.has(status) || body.length === 0 ? null : body, { status, headers: out });
+}
