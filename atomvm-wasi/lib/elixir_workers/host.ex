@@ -27,14 +27,21 @@ defmodule ElixirWorkers.Host do
   @doc "`n` cryptographically random bytes (WASI `random_get` inside the VM)."
   @spec random_bytes(non_neg_integer()) :: binary()
   def random_bytes(n) when is_integer(n) and n >= 0 do
-    try do
-      :atomvm.rand_bytes(n)
-    catch
-      :error, :undef ->
-        # On the host BEAM (tests) there is no :atomvm. The module name is
-        # computed so the call is not an import: AtomVM has no crypto NIFs.
-        crypto = :erlang.binary_to_atom("crypto", :utf8)
-        apply(crypto, :strong_rand_bytes, [n])
+    case :erlang.system_info(:machine) do
+      ~c"ATOM" -> :atomvm.rand_bytes(n)
+      _ -> host_random_bytes(n)
     end
+  end
+
+  # The host BEAM (tests). The module is looked up at run time so that no call
+  # to :crypto, which AtomVM lacks, is compiled in (the compiler folds constants).
+  defp host_random_bytes(n) do
+    module =
+      case :erlang.get(:elixir_workers_random_module) do
+        :undefined -> :crypto
+        other -> other
+      end
+
+    module.strong_rand_bytes(n)
   end
 end

@@ -477,12 +477,7 @@ export class WasiPreview1 {
    * HostFailure.
    */
   imports(module) {
-    const names = new Set(PREVIEW1);
-    if (module) {
-      for (const imp of WebAssembly.Module.imports(module)) {
-        if (imp.module === MODULE && imp.kind === "function") names.add(imp.name);
-      }
-    }
+    const names = module ? importedNames(module) : new Set(PREVIEW1);
     const ns = {};
     const implemented = new Set(IMPLEMENTED);
     for (const name of names) {
@@ -1053,6 +1048,21 @@ export class WasiPreview1 {
     }
     return stack[stack.length - 1];
   }
+}
+
+const importNames = new WeakMap();
+
+/** Preview1's functions and whatever else the module imports from it, once per module. */
+function importedNames(module) {
+  let names = importNames.get(module);
+  if (!names) {
+    names = new Set(PREVIEW1);
+    for (const imp of WebAssembly.Module.imports(module)) {
+      if (imp.module === MODULE && imp.kind === "function") names.add(imp.name);
+    }
+    importNames.set(module, names);
+  }
+  return names;
 }
 
 /** A pointer that slipped past validation: answered with FAULT. */

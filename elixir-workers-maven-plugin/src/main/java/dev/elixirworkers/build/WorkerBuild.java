@@ -5,6 +5,10 @@ import dev.elixirworkers.build.atomvm.AtomVmSourceResolver;
 import dev.elixirworkers.build.bundle.SizeReport;
 import dev.elixirworkers.build.bundle.WorkerAssembler;
 import dev.elixirworkers.build.bundle.WranglerConfig;
+import dev.elixirworkers.build.compat.AtomVmNatives;
+import dev.elixirworkers.build.compat.CompatibilityChecker;
+import dev.elixirworkers.build.compat.CompatibilityException;
+import dev.elixirworkers.build.compat.CompatibilityMode;
 import dev.elixirworkers.build.compile.AtomVmStdlib;
 import dev.elixirworkers.build.compile.BeamCompiler;
 import dev.elixirworkers.build.compile.CompileRequest;
@@ -12,6 +16,7 @@ import dev.elixirworkers.build.compile.CompileResult;
 import dev.elixirworkers.build.compile.StdlibResult;
 import dev.elixirworkers.build.compile.Toolchain;
 import dev.elixirworkers.build.pack.AvmPacker;
+import dev.elixirworkers.build.pack.BeamFile;
 import dev.elixirworkers.build.pack.PackRequest;
 import dev.elixirworkers.build.pack.PackResult;
 import dev.elixirworkers.build.vm.AdapterSources;
@@ -33,11 +38,20 @@ public final class WorkerBuild {
   private final WorkerProject project;
   private final BuildLog log;
   private final Toolchain beamToolchain;
+  private final CompatibilityMode compatibility;
 
   public WorkerBuild(WorkerProject project, BuildLog log) {
+    this(project, log, CompatibilityMode.WARN);
+  }
+
+  /**
+   * @param compatibility what {@link #bundle} does with calls AtomVM cannot run
+   */
+  public WorkerBuild(WorkerProject project, BuildLog log, CompatibilityMode compatibility) {
     this.project = project;
     this.log = log;
     this.beamToolchain = Toolchain.fromEnvironment();
+    this.compatibility = compatibility;
   }
 
   /** Compiles the runtime library, then the project's Erlang and Elixir sources against it. */
@@ -80,7 +94,12 @@ public final class WorkerBuild {
   }
 
   /** What {@link #bundle} made. */
-  public record Bundle(Path wasm, Path avm, PackResult pack, SizeReport sizes) {}
+  public record Bundle(
+      Path wasm,
+      Path avm,
+      PackResult pack,
+      SizeReport sizes,
+      CompatibilityChecker.Report compatibility) {}
 
   /** Builds (or reuses) the VM and the standard library, packs app.avm, assembles the worker. */
   public Bundle bundle() {
@@ -92,11 +111,13 @@ public final class WorkerBuild {
         new VmBuilder(project.cacheRoot(), project.workDirectory(), log)
             .build(source, adapter, vmToolchain());
     StdlibResult stdlib = new AtomVmStdlib(beamToolchain, log).build(source, project.cacheRoot());
+    AtomVmNatives natives = AtomVmNatives.read(source.directory(), adapter);
     PackResult pack =
         AvmPacker.pack(
             PackRequest.builder(project.startModule())
                 .inputs(List.of(project.appBeams(), project.runtimeBeams(), stdlib.directory()))
                 .output(project.appArchive())
+                .nativeFunctions(natives.keys())
                 .build());
     log.info(
         "Packed "
@@ -107,6 +128,7 @@ public final class WorkerBuild {
             + pack.archiveSize()
             + " bytes)");
     pack.describe().forEach(log::debug);
+    CompatibilityChecker.Report compat = checkCompatibility(natives, stdlib, pack);
     WranglerConfig wrangler =
         WranglerConfig.forProject(
             project.baseDirectory(), project.workerName(), project.workerDirectory());
@@ -123,7 +145,67 @@ public final class WorkerBuild {
         project.workerDirectory().resolve(WorkerAssembler.WASM),
         project.workerDirectory().resolve(WorkerAssembler.AVM),
         pack,
-        sizes);
+        sizes,
+        compat);
+  }
+
+  /**
+   * Reports every call from the packed project and framework modules to a function AtomVM does not
+   * have: its BIFs and NIFs (read from the AtomVM source), the platform's NIFs, and the exports of
+   * the modules that can be packed.
+   */
+  private CompatibilityChecker.Report checkCompatibility(
+      AtomVmNatives natives, StdlibResult stdlib, PackResult pack) {
+    if (compatibility == CompatibilityMode.OFF) {
+      log.info("Compatibility check skipped: <compatibility> is off");
+      return new CompatibilityChecker.Report(List.of(), 0, 0);
+    }
+    List<Path> ours = List.of(project.appBeams(), project.runtimeBeams());
+    List<BeamFile> modules = new ArrayList<>();
+    for (PackResult.PackedModule packed : pack.modules()) {
+      Path file = Path.of(packed.source()).toAbsolutePath().normalize();
+      if (ours.stream().anyMatch(dir -> file.startsWith(dir.toAbsolutePath().normalize()))) {
+        modules.add(BeamFile.read(file));
+      }
+    }
+    CompatibilityChecker checker =
+        CompatibilityChecker.forInputs(
+            natives, List.of(project.appBeams(), project.runtimeBeams(), stdlib.directory()));
+    CompatibilityChecker.Report report = checker.check(modules);
+    List<CompatibilityChecker.Finding> findings =
+        report.findings().stream()
+            .map(f -> Path.of(f.file()).isAbsolute() ? f.withFile(relative(Path.of(f.file()))) : f)
+            .toList();
+    if (findings.isEmpty()) {
+      log.info(
+          "Compatibility check: "
+              + report.callsChecked()
+              + " calls in "
+              + report.modulesChecked()
+              + " modules, all available on AtomVM");
+      return report;
+    }
+    String summary =
+        findings.size()
+            + " call(s) to functions AtomVM does not have; each fails with undef when it runs"
+            + " (AtomVM's standard library is smaller than Elixir's: it has no String module and"
+            + " only part of Enum)";
+    if (compatibility == CompatibilityMode.ERROR) {
+      throw new CompatibilityException(
+          summary
+              + ":\n  "
+              + String.join("\n  ", findings.stream().map(f -> f.message()).toList())
+              + "\nRemove these calls, or set <compatibility>warn</compatibility>"
+              + " (-Delixir-workers.compatibility=warn) to build anyway.",
+          findings);
+    }
+    findings.forEach(f -> log.warn(f.message()));
+    log.warn(
+        summary
+            + ". Set <compatibility>error</compatibility> (-Delixir-workers.compatibility=error)"
+            + " to fail the build on them.");
+    return new CompatibilityChecker.Report(
+        findings, report.modulesChecked(), report.callsChecked());
   }
 
   private VmToolchain vmToolchain() {

@@ -3,6 +3,7 @@ package dev.elixirworkers.maven;
 import dev.elixirworkers.build.BuildException;
 import dev.elixirworkers.build.WorkerProject;
 import dev.elixirworkers.build.atomvm.AtomVmRelease;
+import dev.elixirworkers.build.compat.CompatibilityMode;
 import java.io.File;
 import java.net.URI;
 import java.util.Optional;
@@ -43,6 +44,18 @@ abstract class AbstractProjectMojo extends AbstractWorkerMojo {
   /** The SHA-256 the {@code atomvmUrl} archive must have (64 hex digits). */
   @Parameter(property = "atomvm.sha256")
   private String atomvmSha256;
+
+  /**
+   * What to do with calls from the project's (and the framework's) modules to functions AtomVM does
+   * not have, such as {@code String.upcase/1}: {@code warn} (default), {@code error} (fail the
+   * build) or {@code off}.
+   */
+  @Parameter(property = "elixir-workers.compatibility", defaultValue = "warn")
+  private String compatibility;
+
+  protected CompatibilityMode compatibilityMode() {
+    return CompatibilityMode.parse(compatibility, "<compatibility>");
+  }
 
   protected WorkerProject workerProject() {
     return new WorkerProject(

@@ -30,7 +30,7 @@ public class BundleMojo extends AbstractProjectMojo {
 
   @Override
   protected void run() throws MojoExecutionException {
-    new WorkerBuild(workerProject(), buildLog()).bundle();
+    new WorkerBuild(workerProject(), buildLog(), compatibilityMode()).bundle();
     try {
       BundleArchive.zip(workerDirectory.toPath(), archive.toPath());
     } catch (IOException e) {

@@ -48,7 +48,7 @@ public class DeployMojo extends AbstractProjectMojo {
     if (!dryRun) {
       Wrangler.checkCredentials(System.getenv()); // before any build work
     }
-    WorkerBuild build = new WorkerBuild(workerProject(), buildLog());
+    WorkerBuild build = new WorkerBuild(workerProject(), buildLog(), compatibilityMode());
     build.compile();
     build.bundle();
     Wrangler wrangler = Wrangler.install(cacheRoot(), work(), System.getenv("PATH"), buildLog());

@@ -14,8 +14,8 @@ import java.util.regex.Pattern;
 
 /**
  * The functions AtomVM implements in C, read from its source tree at build time: the BIFs ({@code
- * src/libAtomVM/bifs.gperf}), the NIFs ({@code src/libAtomVM/nifs.gperf}) and the NIFs of the
- * WASI platform ({@code src/platform_nifs.c} of the adapter), each as {@code module:function/arity}.
+ * src/libAtomVM/bifs.gperf}), the NIFs ({@code src/libAtomVM/nifs.gperf}) and the NIFs of the WASI
+ * platform ({@code src/platform_nifs.c} of the adapter), each as {@code module:function/arity}.
  * AtomVM resolves a call to one of these before it looks for a module.
  */
 public final class AtomVmNatives {
@@ -75,9 +75,9 @@ public final class AtomVmNatives {
   }
 
   /**
-   * The keywords of a gperf file: the lines between the first two {@code %%} markers, each
-   * starting with {@code module:function/arity,}. Function names may contain {@code /} ({@code
-   * erlang://2}, {@code erlang:=/=/2}).
+   * The keywords of a gperf file: the lines between the first two {@code %%} markers, each starting
+   * with {@code module:function/arity,}. Function names may contain {@code /} ({@code erlang://2},
+   * {@code erlang:=/=/2}).
    */
   static Set<String> parseGperf(String text) {
     Set<String> keys = new TreeSet<>();

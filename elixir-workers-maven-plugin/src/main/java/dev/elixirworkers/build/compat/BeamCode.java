@@ -9,6 +9,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * The calls a BEAM module makes to other modules, each with the source line it is on: the {@code
@@ -17,8 +19,8 @@ import java.util.Optional;
  * and {@code gc_bif} that names an import, and of each external fun literal ({@code &Mod.fun/1})
  * that is loaded. Lines come from the {@code Line} chunk, files from it and from the compile info.
  *
- * <p>Modules from OTP 25 to 28 compilers are understood; an instruction this decoder does not
- * know ends the decoding, and the module's remaining imports are reported without a line.
+ * <p>Modules from OTP 25 to 28 compilers are understood; an instruction this decoder does not know
+ * ends the decoding, and the module's remaining imports are reported without a line.
  */
 final class BeamCode {
   /** One call in a module's code. {@code line} is 0 when unknown. */
@@ -34,6 +36,7 @@ final class BeamCode {
     0, 0, 2, 2, 2, 3, 4, 3, 2, 2, 4, 3, 1, 2, 1, 1, 1, 6, 3, 0, 1, 5, 3, 2, 4
   };
 
+  private static final int OP_FUNC_INFO = 2;
   private static final int OP_LINE = 153;
   private static final int OP_EXECUTABLE_LINE = 183;
   private static final int OP_INT_CODE_END = 3;
@@ -76,7 +79,8 @@ final class BeamCode {
     for (int i = 0; i < imports.size(); i++) {
       if (!seen[i]) {
         BeamFile.Import imp = imports.get(i);
-        sites.add(new CallSite(new Mfa(imp.module(), imp.function(), imp.arity()), lines.file(0), 0));
+        sites.add(
+            new CallSite(new Mfa(imp.module(), imp.function(), imp.arity()), lines.file(0), 0));
       }
     }
     return sites;
@@ -125,6 +129,61 @@ final class BeamCode {
         }
       }
     }
+  }
+
+  /**
+   * The exported functions of {@code beam} whose only call is {@code erlang:nif_error/1}: stubs for
+   * NIFs (AtomVM's standard library declares the functions of its C modules this way). When the VM
+   * has no such NIF, calling the stub fails as surely as calling nothing.
+   */
+  static Set<String> nifStubs(BeamFile beam) {
+    Optional<byte[]> code = beam.chunk("Code");
+    if (code.isEmpty()) {
+      return Set.of();
+    }
+    List<BeamFile.Import> imports = beam.imports();
+    Map<String, Set<String>> calls = new HashMap<>();
+    try {
+      ByteBuffer in = ByteBuffer.wrap(code.get());
+      int headerSize = in.getInt();
+      in.position(4 + headerSize);
+      String function = null;
+      List<Long> operands = new ArrayList<>();
+      List<Integer> literals = new ArrayList<>();
+      while (in.hasRemaining()) {
+        int op = Byte.toUnsignedInt(in.get());
+        if (op == 0 || op >= ARITY.length) {
+          return Set.of();
+        }
+        operands.clear();
+        for (int i = 0; i < ARITY[op]; i++) {
+          operands.add(operand(in, literals));
+        }
+        if (op == OP_FUNC_INFO) {
+          function =
+              beam.atoms().get(operands.get(1).intValue() - 1) + "/" + operands.get(2).intValue();
+          calls.putIfAbsent(function, new TreeSet<>());
+        } else if (function != null && IMPORT_OPERAND.containsKey(op)) {
+          int index = operands.get(IMPORT_OPERAND.get(op)).intValue();
+          if (index >= 0 && index < imports.size()) {
+            BeamFile.Import imp = imports.get(index);
+            calls.get(function).add(imp.module() + ":" + imp.function() + "/" + imp.arity());
+          }
+        } else if (op == OP_INT_CODE_END) {
+          break;
+        }
+      }
+    } catch (RuntimeException e) {
+      return Set.of();
+    }
+    Set<String> stubs = new TreeSet<>();
+    calls.forEach(
+        (function, called) -> {
+          if (called.equals(Set.of("erlang:nif_error/1"))) {
+            stubs.add(function);
+          }
+        });
+    return stubs;
   }
 
   /**

@@ -80,7 +80,9 @@ final class ExternalTerms {
         {
           List<Object> elements = elements(in, in.getInt());
           Object tail = term(in);
-          return tail instanceof List<?> l && l.isEmpty() ? elements : new ImproperList(elements, tail);
+          return tail instanceof List<?> l && l.isEmpty()
+              ? elements
+              : new ImproperList(elements, tail);
         }
       case 109: // BINARY_EXT
         return bytes(in, in.getInt());

@@ -143,8 +143,11 @@ public final class AvmPacker {
         String module = queue.removeFirst();
         BeamFile beam = available.get(module).beam();
         Map<String, Reason> refs = new TreeMap<>();
-        for (String imported : beam.importedModules()) {
-          refs.putIfAbsent(imported, Reason.IMPORT);
+        for (BeamFile.Import imported : beam.imports()) {
+          String key = imported.module() + ":" + imported.function() + "/" + imported.arity();
+          if (!request.nativeFunctions().contains(key)) {
+            refs.putIfAbsent(imported.module(), Reason.IMPORT);
+          }
         }
         LiteralReferences literals = beam.literalReferences();
         for (String funModule : literals.funModules()) {

@@ -30,6 +30,7 @@ public final class PackRequest {
   private final boolean treeShake;
   private final boolean keepLineTables;
   private final boolean requireStartFunction;
+  private final Set<String> nativeFunctions;
 
   private PackRequest(Builder b) {
     this.startModule = b.startModule;
@@ -40,6 +41,7 @@ public final class PackRequest {
     this.treeShake = b.treeShake;
     this.keepLineTables = b.keepLineTables;
     this.requireStartFunction = b.requireStartFunction;
+    this.nativeFunctions = Set.copyOf(b.nativeFunctions);
   }
 
   /**
@@ -83,6 +85,11 @@ public final class PackRequest {
     return requireStartFunction;
   }
 
+  /** Functions the VM implements itself, as {@code module:function/arity}. */
+  public Set<String> nativeFunctions() {
+    return nativeFunctions;
+  }
+
   public static final class Builder {
     private final String startModule;
     private final List<Path> inputs = new ArrayList<>();
@@ -92,6 +99,7 @@ public final class PackRequest {
     private boolean treeShake = true;
     private boolean keepLineTables;
     private boolean requireStartFunction = true;
+    private final Set<String> nativeFunctions = new TreeSet<>();
 
     private Builder(String startModule) {
       Objects.requireNonNull(startModule, "startModule");
@@ -148,6 +156,17 @@ public final class PackRequest {
     /** Fail when the start module does not export {@code start/0} (default {@code true}). */
     public Builder requireStartFunction(boolean require) {
       this.requireStartFunction = require;
+      return this;
+    }
+
+    /**
+     * Functions the VM implements in C ({@code module:function/arity}: AtomVM's BIFs and NIFs). A
+     * call to one of them does not pull its module into the archive: AtomVM resolves such a call
+     * before it looks for a module, so {@code erlang:atom_to_binary/2} needs no {@code erlang.beam}
+     * (which would bring {@code gen_server} and more with it).
+     */
+    public Builder nativeFunctions(Set<String> functions) {
+      nativeFunctions.addAll(functions);
       return this;
     }
 

@@ -232,21 +232,32 @@ class WorkerdBundleTest {
   }
 
   @Test
-  void closingStopsWranglerAndWorkerd() throws Exception {
+  void secretsFromAnEnvFileReachTheGuestAndClosingStopsWranglerAndWorkerd() throws Exception {
+    Path devVars = Files.writeString(project.resolve(".dev.vars"), "API_TOKEN=s3cret\n");
     WranglerDev second =
         wrangler.dev(
             worker,
             WranglerDev.Options.local(
-                WranglerDev.freePort("127.0.0.1"), project.resolve(".wrangler/state2"), l -> {}));
+                    WranglerDev.freePort("127.0.0.1"), project.resolve(".wrangler/state2"), l -> {})
+                .withEnvFile(devVars));
     List<Long> pids = second.pids();
-    assertTrue(pids.size() >= 2, "wrangler started workerd: " + pids);
-    second.close();
+    try {
+      HttpResponse<byte[]> env =
+          http.send(
+              HttpRequest.newBuilder(second.uri().resolve("/env")).build(),
+              HttpResponse.BodyHandlers.ofByteArray());
+      assertEquals("s3cret", JSON.readTree(env.body()).at("/env/API_TOKEN").asText());
+      assertTrue(pids.size() >= 2, "wrangler started workerd: " + pids);
+    } finally {
+      second.close();
+    }
 
     for (long pid : pids) {
       assertFalse(
           ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false),
           "process " + pid + " still runs");
     }
+    assertFalse(second.isAlive());
   }
 
   private static void deleteTree(Path dir) throws IOException {

@@ -1,0 +1,120 @@
+# SPDX-License-Identifier: Apache-2.0
+
+# A worker that exercises the framework inside AtomVM, for FrameworkEndToEndTest.
+
+defmodule FrameworkWorker do
+  use ElixirWorkers.App, router: FrameworkWorker.Router
+end
+
+defmodule FrameworkWorker.Router do
+  use ElixirWorkers.Router
+
+  alias ElixirWorkers.Middleware.{BodyParser, CORS, RequestId, SecurityHeaders}
+  alias FrameworkWorker.Handlers
+
+  plug RequestId
+  plug SecurityHeaders
+  plug :tag
+
+  get "/params/:a/*rest", Handlers, :params
+  post "/echo", Handlers, :echo, plugs: [{BodyParser, max_bytes: 1000}]
+  post "/json/decode", Handlers, :json_decode
+  get "/string", Handlers, :string
+  get "/cookies", Handlers, :cookie_demo
+  get "/raise", Handlers, :boom
+  get "/html", Handlers, :html_demo
+  options "/cors", Handlers, :cors, plugs: [{CORS, origins: ["https://a.example"]}]
+  get "/cors", Handlers, :cors, plugs: [{CORS, origins: ["https://a.example"]}]
+  get "/kv/:key", Handlers, :kv_get
+  put "/kv/:key", Handlers, :kv_put
+  get "/chain", Handlers, :chain
+
+  get "/halt" do
+    conn |> text(403, "halted in a block") |> halt()
+  end
+
+  def tag(conn, _opts), do: put_resp_header(conn, "x-router", "framework")
+end
+
+defmodule FrameworkWorker.Handlers do
+  import ElixirWorkers.Conn
+  alias ElixirWorkers.{Bindings, D1, HTML, JSON, KV}
+  alias ElixirWorkers.String, as: Str
+
+  def params(conn), do: json(conn, %{"path" => conn.path_params, "query" => conn.query_params})
+
+  def echo(conn), do: json(conn, %{"body" => conn.body_params, "params" => conn.params})
+
+  def json_decode(conn) do
+    case JSON.decode(conn.body, max_depth: 16) do
+      {:ok, value} -> json(conn, %{"ok" => value})
+      {:error, {reason, position}} -> json(conn, 422, %{"error" => reason, "position" => position})
+    end
+  end
+
+  def string(conn) do
+    s = Map.get(conn.query_params, "s", "")
+
+    json(conn, %{
+      "upcase" => Str.upcase(s),
+      "downcase" => Str.downcase(s),
+      "trim" => Str.trim(s),
+      "split" => Str.split(s),
+      "split_comma" => Str.split(s, ",", trim: true),
+      "length" => Str.length(s),
+      "slice" => Str.slice(s, 1, 3),
+      "replace" => Str.replace(s, "a", "4"),
+      "contains" => Str.contains?(s, ["x", "ü"]),
+      "starts" => Str.starts_with?(s, " "),
+      "reverse" => Str.reverse(s)
+    })
+  end
+
+  def cookie_demo(conn) do
+    conn
+    |> put_resp_cookie("a", "1")
+    |> put_resp_cookie("b", "2", secure: true, max_age: 60)
+    |> json(cookies(conn))
+  end
+
+  def boom(_conn), do: raise(ArgumentError, "boom from the handler")
+
+  def html_demo(conn) do
+    html(conn, HTML.tag("p", [class: "x"], ["<script>", HTML.raw("<b>ok</b>")]))
+  end
+
+  def cors(conn), do: text(conn, "cors")
+
+  def kv_get(%{path_params: %{"key" => key}} = conn) do
+    case KV.get(conn, "CACHE", key) do
+      nil -> text(conn, 404, "no " <> key)
+      value -> text(conn, value)
+    end
+  end
+
+  def kv_put(%{path_params: %{"key" => key}} = conn) do
+    conn |> KV.put("CACHE", key, conn.body) |> send_resp(204, "")
+  end
+
+  # Reads that depend on earlier reads: session -> user -> (posts, prefs).
+  def chain(conn) do
+    user_id = KV.get(conn, "CACHE", "session")
+    user = D1.query_one(conn, "DB", "SELECT id, name FROM users WHERE id = ?", [user_id])
+
+    [posts, prefs] =
+      Bindings.all([
+        fn -> D1.query(conn, "DB", "SELECT title FROM posts WHERE user_id = ? ORDER BY title", [user["id"]]) end,
+        fn -> KV.get(conn, "CACHE", "prefs:" <> user["name"], as: :json) end
+      ])
+
+    conn
+    |> KV.put("CACHE", "seen:" <> user["name"], "yes")
+    |> D1.exec("DB", "UPDATE users SET visits = visits + 1 WHERE id = ?", [user["id"]])
+    |> json(%{
+      "name" => user["name"],
+      "posts" => :lists.map(fn row -> row["title"] end, posts),
+      "theme" => prefs["theme"],
+      "round" => conn.round
+    })
+  end
+end
