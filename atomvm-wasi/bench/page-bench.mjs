@@ -30,10 +30,31 @@ class Exit {
   constructor(code) { this.code = code; }
 }
 
+// BENCH_BROWSER=1 sends the headers a desktop browser sends (about 700 bytes).
+const BROWSER_HEADERS = [
+  ["host", "localhost:8797"],
+  ["connection", "keep-alive"],
+  ["sec-ch-ua", '"Chromium";v="124", "Google Chrome";v="124", "Not-A.Brand";v="99"'],
+  ["sec-ch-ua-mobile", "?0"],
+  ["sec-ch-ua-platform", '"Linux"'],
+  ["upgrade-insecure-requests", "1"],
+  ["user-agent", "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36"],
+  ["accept", "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,image/apng,*/*;q=0.8,application/signed-exchange;v=b3;q=0.7"],
+  ["sec-fetch-site", "none"],
+  ["sec-fetch-mode", "navigate"],
+  ["sec-fetch-user", "?1"],
+  ["sec-fetch-dest", "document"],
+  ["accept-encoding", "gzip, deflate, br, zstd"],
+  ["accept-language", "en-GB,en;q=0.9,de;q=0.8"],
+  ["cookie", "theme=dark; session=3f9a2c7e1b"],
+];
+
 function requestFrame(path) {
   const head = JSON.stringify({
     v: 1, method: "GET", url: "http://localhost:8797" + path,
-    headers: [["host", "localhost:8797"], ["accept", "text/html"], ["user-agent", "bench"]],
+    headers: process.env.BENCH_BROWSER
+      ? BROWSER_HEADERS
+      : [["host", "localhost:8797"], ["accept", "text/html"], ["user-agent", "bench"]],
     body_size: 0, env: {}, bindings: {}, cf: {}, round: 0, state: null, results: {},
   });
   return Buffer.from(head + "\n");

@@ -19,7 +19,11 @@ case Kernel.ParallelCompiler.compile(lib) do
     :ok
 
   {:ok, _modules, warnings} ->
-    IO.puts(:stderr, "the runtime library compiled with #{length(warnings)} warning(s), treated as errors")
+    IO.puts(
+      :stderr,
+      "the runtime library compiled with #{length(warnings)} warning(s), treated as errors"
+    )
+
     System.halt(1)
 
   {:error, _errors, _warnings} ->
@@ -50,6 +54,7 @@ case Kernel.ParallelCompiler.require(files) do
     IO.puts(:stderr, "the tests do not compile")
     System.halt(1)
 end
+
 %{failures: failures, total: total} = ExUnit.run()
 
 cond do

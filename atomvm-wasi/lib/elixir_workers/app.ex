@@ -127,7 +127,13 @@ defmodule ElixirWorkers.App do
         handle(module, conn, log, debug)
 
       {:error, reason} ->
-        log.(["elixir-workers: ", Errors.name(module), " got an invalid request frame: ", Errors.format_term(reason)])
+        log.([
+          "elixir-workers: ",
+          Errors.name(module),
+          " got an invalid request frame: ",
+          Errors.format_term(reason)
+        ])
+
         Frame.encode_response(Errors.plain_error())
     end
   end

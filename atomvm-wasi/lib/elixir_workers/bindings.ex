@@ -78,7 +78,8 @@ defmodule ElixirWorkers.Bindings do
 
       %__MODULE__{
         error
-        | message: text(error.code) <> ": " <> text(error.detail) <> " (need " <> text(error.id) <> ")"
+        | message:
+            text(error.code) <> ": " <> text(error.detail) <> " (need " <> text(error.id) <> ")"
       }
     end
 
@@ -98,10 +99,17 @@ defmodule ElixirWorkers.Bindings do
   @spec read(Conn.t(), map()) :: {:ok, term()} | {:error, map()}
   def read(%Conn{results: results}, %{"id" => id} = need) do
     case results do
-      %{^id => %{"ok" => value}} -> {:ok, value}
-      %{^id => %{"error" => error}} when is_map(error) -> {:error, error}
-      %{^id => other} -> {:error, %{"code" => "internal", "message" => "malformed result", "result" => other}}
-      _ -> throw({@suspend, [need]})
+      %{^id => %{"ok" => value}} ->
+        {:ok, value}
+
+      %{^id => %{"error" => error}} when is_map(error) ->
+        {:error, error}
+
+      %{^id => other} ->
+        {:error, %{"code" => "internal", "message" => "malformed result", "result" => other}}
+
+      _ ->
+        throw({@suspend, [need]})
     end
   end
 
@@ -128,7 +136,7 @@ defmodule ElixirWorkers.Bindings do
   need results that are not there yet, suspends with the needs of all of
   them, so independent reads take one round together.
   """
-  @spec all([(-> term())]) :: [term()]
+  @spec all([(() -> term())]) :: [term()]
   def all(funs) when is_list(funs) do
     case run_all(funs, [], []) do
       {values, []} -> values
@@ -183,7 +191,9 @@ defmodule ElixirWorkers.Bindings do
 
       _ ->
         raise ArgumentError,
-              "binding " <> name <> " is not declared for this worker (declared: " <>
+              "binding " <>
+                name <>
+                " is not declared for this worker (declared: " <>
                 :erlang.iolist_to_binary(join(:maps.keys(bindings))) <> ")"
     end
   end

@@ -178,8 +178,9 @@ defmodule ElixirWorkers.Conn do
 
   @doc "Sets the response status."
   @spec put_status(t(), 100..599) :: t()
-  def put_status(%__MODULE__{} = conn, status) when is_integer(status) and status >= 100 and status <= 599,
-    do: %__MODULE__{conn | status: status}
+  def put_status(%__MODULE__{} = conn, status)
+      when is_integer(status) and status >= 100 and status <= 599,
+      do: %__MODULE__{conn | status: status}
 
   @doc """
   Sets a response header, replacing every earlier value of that name (names
@@ -217,7 +218,8 @@ defmodule ElixirWorkers.Conn do
 
   @doc "Values of a response header, in order."
   @spec get_resp_header(t(), binary()) :: [binary()]
-  def get_resp_header(%__MODULE__{resp_headers: headers}, name), do: values(headers, downcase(name))
+  def get_resp_header(%__MODULE__{resp_headers: headers}, name),
+    do: values(headers, downcase(name))
 
   @doc "Sets `content-type`, with `; charset=...` unless `charset` is `nil`."
   @spec put_resp_content_type(t(), binary(), binary() | nil) :: t()
@@ -423,7 +425,9 @@ defmodule ElixirWorkers.Conn do
   defp parse_port(""), do: nil
   defp parse_port(port), do: parse_port(port, 0)
 
-  defp parse_port(<<c, rest::binary>>, n) when c >= ?0 and c <= ?9, do: parse_port(rest, n * 10 + c - ?0)
+  defp parse_port(<<c, rest::binary>>, n) when c >= ?0 and c <= ?9,
+    do: parse_port(rest, n * 10 + c - ?0)
+
   defp parse_port(<<>>, n), do: n
   defp parse_port(_, _n), do: nil
 
@@ -442,7 +446,9 @@ defmodule ElixirWorkers.Conn do
 
   # ASCII only (header names, schemes, hosts); unchanged names are not copied
   defp downcase(name) do
-    if has_upper?(name), do: :erlang.list_to_binary(lower(:erlang.binary_to_list(name))), else: name
+    if has_upper?(name),
+      do: :erlang.list_to_binary(lower(:erlang.binary_to_list(name))),
+      else: name
   end
 
   defp has_upper?(<<c, _::binary>>) when c >= ?A and c <= ?Z, do: true
@@ -471,8 +477,11 @@ defmodule ElixirWorkers.Conn do
   end
 
   # the first occurrence keeps its place; later ones are dropped
-  defp replace_first([{name, _} | rest], name, value), do: [{name, value} | remove_all(rest, name)]
-  defp replace_first([header | rest], name, value), do: [header | replace_first(rest, name, value)]
+  defp replace_first([{name, _} | rest], name, value),
+    do: [{name, value} | remove_all(rest, name)]
+
+  defp replace_first([header | rest], name, value),
+    do: [header | replace_first(rest, name, value)]
 
   defp remove_all([], _name), do: []
   defp remove_all([{name, _} | rest], name), do: remove_all(rest, name)

@@ -96,7 +96,9 @@ defmodule ElixirWorkers.Cookies do
   end
 
   defp attribute(_name, nil), do: []
-  defp attribute(name, value) when is_integer(value), do: ["; ", name, ?=, :erlang.integer_to_binary(value)]
+
+  defp attribute(name, value) when is_integer(value),
+    do: ["; ", name, ?=, :erlang.integer_to_binary(value)]
 
   defp attribute(name, value) when is_binary(value) do
     if :binary.match(value, [";", "\r", "\n"]) != :nomatch do

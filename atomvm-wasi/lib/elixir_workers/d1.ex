@@ -49,8 +49,11 @@ defmodule ElixirWorkers.D1 do
 
     id =
       case :lists.keyfind(:id, 1, opts) do
-        {:id, id} -> id
-        false -> :erlang.iolist_to_binary(["d1.query ", binding, " ", sql, " ", JSON.encode(params)])
+        {:id, id} ->
+          id
+
+        false ->
+          :erlang.iolist_to_binary(["d1.query ", binding, " ", sql, " ", JSON.encode(params)])
       end
 
     %{"id" => id, "type" => "d1.query", "binding" => binding, "sql" => sql, "params" => params}
@@ -61,7 +64,13 @@ defmodule ElixirWorkers.D1 do
   def exec(conn, binding, sql, params \\ []) when is_binary(sql) do
     Bindings.check_binding(conn, binding, "d1")
     check_params(params)
-    Bindings.effect(conn, %{"type" => "d1.exec", "binding" => binding, "sql" => sql, "params" => params})
+
+    Bindings.effect(conn, %{
+      "type" => "d1.exec",
+      "binding" => binding,
+      "sql" => sql,
+      "params" => params
+    })
   end
 
   @doc """
@@ -71,7 +80,12 @@ defmodule ElixirWorkers.D1 do
   @spec batch(Conn.t(), binary(), [{binary(), list()} | binary()]) :: Conn.t()
   def batch(conn, binding, statements) when is_list(statements) do
     Bindings.check_binding(conn, binding, "d1")
-    Bindings.effect(conn, %{"type" => "d1.batch", "binding" => binding, "statements" => statements(statements)})
+
+    Bindings.effect(conn, %{
+      "type" => "d1.batch",
+      "binding" => binding,
+      "statements" => statements(statements)
+    })
   end
 
   defp statements([]), do: []
@@ -81,7 +95,8 @@ defmodule ElixirWorkers.D1 do
     [%{"sql" => sql, "params" => params} | statements(rest)]
   end
 
-  defp statements([sql | rest]) when is_binary(sql), do: [%{"sql" => sql, "params" => []} | statements(rest)]
+  defp statements([sql | rest]) when is_binary(sql),
+    do: [%{"sql" => sql, "params" => []} | statements(rest)]
 
   defp statements(_) do
     raise ArgumentError, "D1.batch takes a list of {sql, params} tuples or SQL binaries"

@@ -11,13 +11,16 @@ defmodule ElixirWorkers.Frame do
 
   @version 1
 
+  # the head carries the results of reads (a KV value may have 25 MiB)
+  @max_head_bytes 128 * 1024 * 1024
+
   @doc "Decodes a request frame into a `Conn`."
   @spec decode_request(binary()) :: {:ok, Conn.t()} | {:error, term()}
   def decode_request(frame) when is_binary(frame) do
     case :binary.match(frame, "\n") do
       {at, 1} ->
         <<head::binary-size(at), ?\n, body::binary>> = frame
-        decode_head(JSON.decode(head), body)
+        decode_head(JSON.decode(head, max_bytes: @max_head_bytes, max_depth: 1024), body)
 
       :nomatch ->
         {:error, :missing_newline}
@@ -30,7 +33,12 @@ defmodule ElixirWorkers.Frame do
   valid.
   """
   @spec encode_response(Conn.t()) :: iodata()
-  def encode_response(%Conn{status: status, resp_headers: headers, resp_body: body, effects: effects}) do
+  def encode_response(%Conn{
+        status: status,
+        resp_headers: headers,
+        resp_body: body,
+        effects: effects
+      }) do
     if not (is_integer(status) and status >= 100 and status <= 599) do
       raise ArgumentError, "the response status must be an integer in 100..599"
     end
@@ -55,7 +63,13 @@ defmodule ElixirWorkers.Frame do
   @doc "Encodes needs (reads for the host to do) and the state to get back, as a frame."
   @spec encode_needs([map()], term()) :: iodata()
   def encode_needs(needs, state) do
-    ["{\"v\":1,\"needs\":", JSON.encode(needs), ",\"state\":", JSON.encode(state), ",\"body_size\":0}\n"]
+    [
+      "{\"v\":1,\"needs\":",
+      JSON.encode(needs),
+      ",\"state\":",
+      JSON.encode(state),
+      ",\"body_size\":0}\n"
+    ]
   end
 
   defp decode_head({:ok, %{"v" => @version, "method" => method, "url" => url} = head}, body)
@@ -131,7 +145,9 @@ defmodule ElixirWorkers.Frame do
   defp encode_headers([first | rest]), do: [?[, encode_header(first) | encode_more_headers(rest)]
 
   defp encode_more_headers([]), do: [?]]
-  defp encode_more_headers([header | rest]), do: [?,, encode_header(header) | encode_more_headers(rest)]
+
+  defp encode_more_headers([header | rest]),
+    do: [?,, encode_header(header) | encode_more_headers(rest)]
 
   defp encode_header({name, value}) when is_binary(name) and is_binary(value),
     do: [?[, JSON.encode_string(name), ?,, JSON.encode_string(value), ?]]

@@ -81,7 +81,10 @@ defmodule ElixirWorkers.HTML do
   @doc "Attributes as iodata, each with a leading space (values escaped)."
   @spec attributes(list()) :: iodata()
   def attributes([]), do: []
-  def attributes([{_name, value} | rest]) when value == false or value == nil, do: attributes(rest)
+
+  def attributes([{_name, value} | rest]) when value == false or value == nil,
+    do: attributes(rest)
+
   def attributes([{name, true} | rest]), do: [?\s, attr_name(name) | attributes(rest)]
 
   def attributes([{name, value} | rest]),

@@ -46,7 +46,8 @@ defmodule ElixirWorkers.JSON do
   @int64_max "9223372036854775807"
   @int64_min_abs "9223372036854775808"
 
-  @escape_patterns [<<?">>, <<?\\>> | for(c <- 0..31, do: <<c>>)]
+  @control_patterns for(c <- 0..31, do: <<c>>)
+  @escape_patterns [<<?">>, <<?\\>> | @control_patterns]
 
   @type decode_error ::
           {atom(), non_neg_integer()}
@@ -370,9 +371,19 @@ defmodule ElixirWorkers.JSON do
   end
 
   # `acc` holds the decoded pieces in reverse order; a string without escapes
-  # is returned as a sub-binary of the input.
+  # is returned as a sub-binary of the input. Short runs are scanned byte by
+  # byte; a run longer than @long_run is searched natively (the interpreter
+  # costs about 0.1 us per byte).
+  @long_run 128
+
   defp string(bin, acc) do
-    {len, ascii} = plain_length(bin, 0, true)
+    case plain_length(bin, 0, true) do
+      {@long_run, _ascii} -> long_string(bin, acc)
+      {len, ascii} -> string_end(bin, len, ascii, acc)
+    end
+  end
+
+  defp string_end(bin, len, ascii, acc) do
     <<chunk::binary-size(len), rest::binary>> = bin
 
     if not ascii do
@@ -391,10 +402,47 @@ defmodule ElixirWorkers.JSON do
     end
   end
 
-  defp plain_length(<<c, rest::binary>>, n, ascii) when c >= 0x20 and c < 0x80 and c != ?" and c != ?\\,
-    do: plain_length(rest, n + 1, ascii)
+  defp long_string(bin, acc) do
+    size = byte_size(bin)
 
-  defp plain_length(<<c, rest::binary>>, n, _ascii) when c >= 0x80,
+    quote_at =
+      case :binary.match(bin, "\"") do
+        {at, _} -> at
+        :nomatch -> size
+      end
+
+    stop =
+      case :binary.match(bin, "\\", [{:scope, {0, quote_at}}]) do
+        {at, _} -> at
+        :nomatch -> quote_at
+      end
+
+    stop =
+      case :binary.match(:binary.part(bin, 0, stop), control_patterns()) do
+        {at, _} -> at
+        :nomatch -> stop
+      end
+
+    # the run may hold non-ASCII bytes: validated in string_end/4
+    string_end(bin, stop, false, acc)
+  end
+
+  defp control_patterns do
+    case :erlang.get(:elixir_workers_json_controls) do
+      :undefined ->
+        :erlang.put(:elixir_workers_json_controls, @control_patterns)
+        :erlang.get(:elixir_workers_json_controls)
+
+      patterns ->
+        patterns
+    end
+  end
+
+  defp plain_length(<<c, rest::binary>>, n, ascii)
+       when n < @long_run and c >= 0x20 and c < 0x80 and c != ?" and c != ?\\,
+       do: plain_length(rest, n + 1, ascii)
+
+  defp plain_length(<<c, rest::binary>>, n, _ascii) when n < @long_run and c >= 0x80,
     do: plain_length(rest, n + 1, false)
 
   defp plain_length(_, n, ascii), do: {n, ascii}

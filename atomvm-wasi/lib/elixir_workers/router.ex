@@ -312,7 +312,11 @@ defmodule ElixirWorkers.Router do
             __ew_route__(index, ElixirWorkers.Router.Dispatch.put_path_params(conn, params))
 
           nil ->
-            ElixirWorkers.Router.Dispatch.no_route(conn, __ew_allowed__(segments), unquote(not_found))
+            ElixirWorkers.Router.Dispatch.no_route(
+              conn,
+              __ew_allowed__(segments),
+              unquote(not_found)
+            )
         end
       end
 
@@ -339,7 +343,8 @@ defmodule ElixirWorkers.Router do
       end
 
     quote do
-      defp __ew_match__(unquote(method), unquote(pattern)), do: {unquote(index), unquote(captured)}
+      defp __ew_match__(unquote(method), unquote(pattern)),
+        do: {unquote(index), unquote(captured)}
     end
   end
 
@@ -359,9 +364,14 @@ defmodule ElixirWorkers.Router do
 
     quote do
       case unquote(call) do
-        %ElixirWorkers.Conn{halted: false} = unquote(conn) -> unquote(chain(rest, conn, final, env))
-        %ElixirWorkers.Conn{} = halted -> halted
-        other -> ElixirWorkers.Router.Dispatch.bad_plug(unquote(inspect(plug)), other)
+        %ElixirWorkers.Conn{halted: false} = unquote(conn) ->
+          unquote(chain(rest, conn, final, env))
+
+        %ElixirWorkers.Conn{} = halted ->
+          halted
+
+        other ->
+          ElixirWorkers.Router.Dispatch.bad_plug(unquote(inspect(plug)), other)
       end
     end
   end

@@ -40,7 +40,9 @@ defmodule ElixirWorkers.String do
   @doc "Whether `string` contains `pattern` (a binary or a list of binaries)."
   @spec contains?(binary(), binary() | [binary()]) :: boolean()
   def contains?(_string, ""), do: true
-  def contains?(string, pattern) when is_binary(pattern), do: :binary.match(string, pattern) != :nomatch
+
+  def contains?(string, pattern) when is_binary(pattern),
+    do: :binary.match(string, pattern) != :nomatch
 
   def contains?(_string, []), do: false
 
@@ -389,8 +391,9 @@ defmodule ElixirWorkers.String do
   defp convert(c, :down) when c >= 0x400 and c <= 0x40F, do: c + 80
   defp convert(c, _dir), do: c
 
-  defp latin_ext_a(c, _dir) when c == 0x130 or c == 0x131 or c == 0x138 or c == 0x149 or c == 0x17F,
-    do: c
+  defp latin_ext_a(c, _dir)
+       when c == 0x130 or c == 0x131 or c == 0x138 or c == 0x149 or c == 0x17F,
+       do: c
 
   defp latin_ext_a(c, dir) when (c >= 0x139 and c <= 0x148) or (c >= 0x179 and c <= 0x17E) do
     # upper case odd
@@ -497,7 +500,10 @@ defmodule ElixirWorkers.String do
 
   # byte offset after `n` codepoints (or the end)
   defp byte_offset(_string, 0, pos), do: pos
-  defp byte_offset(<<c::utf8, rest::binary>>, n, pos), do: byte_offset(rest, n - 1, pos + utf8_size(c))
+
+  defp byte_offset(<<c::utf8, rest::binary>>, n, pos),
+    do: byte_offset(rest, n - 1, pos + utf8_size(c))
+
   defp byte_offset(<<_, rest::binary>>, n, pos), do: byte_offset(rest, n - 1, pos + 1)
   defp byte_offset(<<>>, _n, pos), do: pos
 

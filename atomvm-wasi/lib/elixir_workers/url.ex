@@ -66,9 +66,14 @@ defmodule ElixirWorkers.URL do
     end
   end
 
-  defp plain_prefix(<<c, rest::binary>>, n) when c >= ?a and c <= ?z, do: plain_prefix(rest, n + 1)
-  defp plain_prefix(<<c, rest::binary>>, n) when c >= ?A and c <= ?Z, do: plain_prefix(rest, n + 1)
-  defp plain_prefix(<<c, rest::binary>>, n) when c >= ?0 and c <= ?9, do: plain_prefix(rest, n + 1)
+  defp plain_prefix(<<c, rest::binary>>, n) when c >= ?a and c <= ?z,
+    do: plain_prefix(rest, n + 1)
+
+  defp plain_prefix(<<c, rest::binary>>, n) when c >= ?A and c <= ?Z,
+    do: plain_prefix(rest, n + 1)
+
+  defp plain_prefix(<<c, rest::binary>>, n) when c >= ?0 and c <= ?9,
+    do: plain_prefix(rest, n + 1)
 
   defp plain_prefix(<<c, rest::binary>>, n) when c == ?- or c == ?. or c == ?_ or c == ?~,
     do: plain_prefix(rest, n + 1)
@@ -169,15 +174,27 @@ defmodule ElixirWorkers.URL do
 
   defp encode_pairs([{key, values} | rest]) when is_list(values) do
     name = [encode_www_form(to_text(key)), "%5B%5D="]
-    :lists.foldr(fn value, acc -> [?&, name, encode_www_form(to_text(value)) | acc] end, [], values) ++
+
+    :lists.foldr(
+      fn value, acc -> [?&, name, encode_www_form(to_text(value)) | acc] end,
+      [],
+      values
+    ) ++
       encode_pairs(rest)
   end
 
   defp encode_pairs([{key, value} | rest]),
-    do: [?&, encode_www_form(to_text(key)), ?=, encode_www_form(to_text(value)) | encode_pairs(rest)]
+    do: [
+      ?&,
+      encode_www_form(to_text(key)),
+      ?=,
+      encode_www_form(to_text(value)) | encode_pairs(rest)
+    ]
 
   defp to_text(value) when is_binary(value), do: value
   defp to_text(value) when is_atom(value), do: :erlang.atom_to_binary(value, :utf8)
   defp to_text(value) when is_integer(value), do: :erlang.integer_to_binary(value)
-  defp to_text(value) when is_float(value), do: :erlang.iolist_to_binary(ElixirWorkers.JSON.encode(value))
+
+  defp to_text(value) when is_float(value),
+    do: :erlang.iolist_to_binary(ElixirWorkers.JSON.encode(value))
 end

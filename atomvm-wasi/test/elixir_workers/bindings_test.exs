@@ -22,7 +22,11 @@ defmodule ElixirWorkers.BindingsTest.Worker do
     conn
     |> KV.put("CACHE", "seen:" <> user_id, "yes", expiration_ttl: 3600)
     |> D1.exec("DB", "UPDATE users SET visits = visits + 1 WHERE id = ?", [user["id"]])
-    |> json(%{"user" => user["name"], "posts" => Enum.map(posts, & &1["title"]), "theme" => prefs["theme"]})
+    |> json(%{
+      "user" => user["name"],
+      "posts" => Enum.map(posts, & &1["title"]),
+      "theme" => prefs["theme"]
+    })
   end
 
   def handle(%{path: "/same-read-twice"} = conn) do
@@ -153,7 +157,13 @@ defmodule ElixirWorkers.BindingsTest do
 
   defp answer(%{"type" => "kv.list", "prefix" => prefix, "limit" => limit}, data) do
     names = for {{:kv, k}, _} <- data, String.starts_with?(k, prefix), do: k
-    %{"ok" => %{"keys" => names |> Enum.sort() |> Enum.take(limit) |> Enum.map(&%{"name" => &1}), "list_complete" => true}}
+
+    %{
+      "ok" => %{
+        "keys" => names |> Enum.sort() |> Enum.take(limit) |> Enum.map(&%{"name" => &1}),
+        "list_complete" => true
+      }
+    }
   end
 
   defp answer(%{"type" => "d1.query", "sql" => sql, "params" => params}, data) do
@@ -165,13 +175,17 @@ defmodule ElixirWorkers.BindingsTest do
     {:kv, "session:abc"} => "u1",
     {:kv, "prefs:u1"} => ~s({"theme":"dark"}),
     {:sql, "SELECT * FROM users WHERE id = ?", ["u1"]} => [%{"id" => 7, "name" => "Ada"}],
-    {:sql, "SELECT title FROM posts WHERE user_id = ?", [7]} => [%{"title" => "one"}, %{"title" => "two"}]
+    {:sql, "SELECT title FROM posts WHERE user_id = ?", [7]} => [
+      %{"title" => "one"},
+      %{"title" => "two"}
+    ]
   }
 
   test "reads that depend on earlier reads take one round each; independent ones share a round" do
     {rounds, head, body, asked} = serve("/profile", @data)
 
     assert rounds == 4
+
     assert Enum.map(asked, fn needs -> Enum.map(needs, & &1["type"]) end) ==
              [["kv.get"], ["d1.query"], ["d1.query", "kv.get"]]
 
@@ -179,15 +193,39 @@ defmodule ElixirWorkers.BindingsTest do
     assert JSON.decode!(body) == %{"user" => "Ada", "posts" => ["one", "two"], "theme" => "dark"}
 
     assert head["effects"] == [
-             %{"type" => "kv.put", "binding" => "CACHE", "key" => "seen:u1", "value" => "yes", "expiration_ttl" => 3600},
-             %{"type" => "d1.exec", "binding" => "DB", "sql" => "UPDATE users SET visits = visits + 1 WHERE id = ?", "params" => [7]}
+             %{
+               "type" => "kv.put",
+               "binding" => "CACHE",
+               "key" => "seen:u1",
+               "value" => "yes",
+               "expiration_ttl" => 3600
+             },
+             %{
+               "type" => "d1.exec",
+               "binding" => "DB",
+               "sql" => "UPDATE users SET visits = visits + 1 WHERE id = ?",
+               "params" => [7]
+             }
            ]
   end
 
   test "the needs frame names every field the protocol asks for" do
     {_, _, _, [[kv], [d1] | _]} = serve("/profile", @data)
-    assert kv == %{"id" => "kv.get CACHE text session:abc", "type" => "kv.get", "binding" => "CACHE", "key" => "session:abc", "as" => "text"}
-    assert %{"type" => "d1.query", "binding" => "DB", "sql" => "SELECT * FROM users WHERE id = ?", "params" => ["u1"]} = d1
+
+    assert kv == %{
+             "id" => "kv.get CACHE text session:abc",
+             "type" => "kv.get",
+             "binding" => "CACHE",
+             "key" => "session:abc",
+             "as" => "text"
+           }
+
+    assert %{
+             "type" => "d1.query",
+             "binding" => "DB",
+             "sql" => "SELECT * FROM users WHERE id = ?",
+             "params" => ["u1"]
+           } = d1
   end
 
   test "the same read twice is one need" do
@@ -222,17 +260,40 @@ defmodule ElixirWorkers.BindingsTest do
     {1, head, "ok", []} = serve("/writes", %{})
 
     assert head["effects"] == [
-             %{"type" => "kv.put", "binding" => "CACHE", "key" => "bin", "value" => "AP8=", "encoding" => "base64"},
-             %{"type" => "kv.put", "binding" => "CACHE", "key" => "map", "value" => ~s({"a":[1]}), "metadata" => %{"v" => 1}, "expiration" => 2_000_000_000},
+             %{
+               "type" => "kv.put",
+               "binding" => "CACHE",
+               "key" => "bin",
+               "value" => "AP8=",
+               "encoding" => "base64"
+             },
+             %{
+               "type" => "kv.put",
+               "binding" => "CACHE",
+               "key" => "map",
+               "value" => ~s({"a":[1]}),
+               "metadata" => %{"v" => 1},
+               "expiration" => 2_000_000_000
+             },
              %{"type" => "kv.delete", "binding" => "CACHE", "key" => "gone"},
-             %{"type" => "d1.batch", "binding" => "DB", "statements" => [%{"sql" => "INSERT INTO t VALUES (?)", "params" => [1]}, %{"sql" => "DELETE FROM u", "params" => []}]}
+             %{
+               "type" => "d1.batch",
+               "binding" => "DB",
+               "statements" => [
+                 %{"sql" => "INSERT INTO t VALUES (?)", "params" => [1]},
+                 %{"sql" => "DELETE FROM u", "params" => []}
+               ]
+             }
            ]
   end
 
   test "an error result raises Bindings.Error: a 500 that names it" do
     {2, head, body, _} = serve("/error", %{{:kv, "broken"} => {:error, "internal"}})
     assert head["status"] == 500
-    assert body =~ "(ElixirWorkers.Bindings.Error) internal: it broke (need kv.get CACHE text broken)"
+
+    assert body =~
+             "(ElixirWorkers.Bindings.Error) internal: it broke (need kv.get CACHE text broken)"
+
     refute Map.has_key?(head, "effects")
   end
 
@@ -271,11 +332,23 @@ defmodule ElixirWorkers.BindingsTest do
 
   describe "the API on a conn" do
     test "read/2 returns results and errors, suspends otherwise" do
-      conn = %Conn{results: %{"a" => %{"ok" => 1}, "b" => %{"error" => %{"code" => "limit", "message" => "m"}}, "c" => 3}}
+      conn = %Conn{
+        results: %{
+          "a" => %{"ok" => 1},
+          "b" => %{"error" => %{"code" => "limit", "message" => "m"}},
+          "c" => 3
+        }
+      }
+
       assert Bindings.read(conn, %{"id" => "a"}) == {:ok, 1}
-      assert Bindings.read(conn, %{"id" => "b"}) == {:error, %{"code" => "limit", "message" => "m"}}
+
+      assert Bindings.read(conn, %{"id" => "b"}) ==
+               {:error, %{"code" => "limit", "message" => "m"}}
+
       assert {:error, %{"code" => "internal"}} = Bindings.read(conn, %{"id" => "c"})
-      assert catch_throw(Bindings.read(conn, %{"id" => "d"})) == {:elixir_workers_suspend, [%{"id" => "d"}]}
+
+      assert catch_throw(Bindings.read(conn, %{"id" => "d"})) ==
+               {:elixir_workers_suspend, [%{"id" => "d"}]}
     end
 
     test "all/1 collects the needs of every function, without duplicates" do
@@ -300,8 +373,15 @@ defmodule ElixirWorkers.BindingsTest do
 
     test "argument checks" do
       conn = %Conn{bindings: @bindings}
-      assert_raise ArgumentError, ~r/is a kv binding, not d1/, fn -> D1.query(conn, "CACHE", "SELECT 1") end
-      assert_raise ArgumentError, ~r/JSON scalars|binaries, numbers/, fn -> D1.exec(conn, "DB", "x", [%{}]) end
+
+      assert_raise ArgumentError, ~r/is a kv binding, not d1/, fn ->
+        D1.query(conn, "CACHE", "SELECT 1")
+      end
+
+      assert_raise ArgumentError, ~r/JSON scalars|binaries, numbers/, fn ->
+        D1.exec(conn, "DB", "x", [%{}])
+      end
+
       assert_raise ArgumentError, ~r/as: must be/, fn -> KV.get(conn, "CACHE", "k", as: :xml) end
       assert_raise ArgumentError, fn -> KV.put(conn, "CACHE", "k", 12) end
       assert_raise ArgumentError, fn -> D1.batch(conn, "DB", [12]) end

@@ -5,7 +5,8 @@ defmodule ElixirWorkers.ConnTest do
 
   alias ElixirWorkers.Conn
 
-  defp conn(opts \\ []), do: Conn.new("GET", "https://Example.COM:8443/a/b%20c//d/?x=1&y=2&x=3", opts)
+  defp conn(opts \\ []),
+    do: Conn.new("GET", "https://Example.COM:8443/a/b%20c//d/?x=1&y=2&x=3", opts)
 
   test "new/3 splits the URL" do
     c = conn()
@@ -56,7 +57,10 @@ defmodule ElixirWorkers.ConnTest do
   end
 
   test "header values with line breaks raise" do
-    assert_raise ArgumentError, ~r/line break/, fn -> Conn.put_resp_header(conn(), "x", "a\r\nb: c") end
+    assert_raise ArgumentError, ~r/line break/, fn ->
+      Conn.put_resp_header(conn(), "x", "a\r\nb: c")
+    end
+
     assert_raise ArgumentError, ~r/binary/, fn -> Conn.add_resp_header(conn(), "x", 1) end
   end
 
@@ -70,7 +74,9 @@ defmodule ElixirWorkers.ConnTest do
     assert IO.iodata_to_binary(c.resp_body) == ~s({"ok":true})
     assert Conn.get_resp_header(c, "content-type") == ["application/json"]
 
-    c = conn() |> Conn.put_resp_content_type("application/problem+json", nil) |> Conn.json(422, %{})
+    c =
+      conn() |> Conn.put_resp_content_type("application/problem+json", nil) |> Conn.json(422, %{})
+
     assert Conn.get_resp_header(c, "content-type") == ["application/problem+json"]
     assert c.status == 422
 

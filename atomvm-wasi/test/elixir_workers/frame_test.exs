@@ -40,7 +40,9 @@ defmodule ElixirWorkers.FrameTest do
 
   test "missing optional fields take their defaults" do
     assert {:ok, c} = Frame.decode_request(frame(@head))
-    assert {c.env, c.bindings, c.cf, c.round, c.state, c.results, c.headers} == {%{}, %{}, %{}, 0, nil, %{}, []}
+
+    assert {c.env, c.bindings, c.cf, c.round, c.state, c.results, c.headers} ==
+             {%{}, %{}, %{}, 0, nil, %{}, []}
   end
 
   test "the body is binary-safe" do
@@ -52,12 +54,24 @@ defmodule ElixirWorkers.FrameTest do
   test "bad frames are errors" do
     assert Frame.decode_request("no newline") == {:error, :missing_newline}
     assert {:error, {:invalid_json, {_, _}}} = Frame.decode_request("{nope\n")
-    assert Frame.decode_request(frame(Map.put(@head, "v", 2))) == {:error, {:unsupported_version, 2}}
-    assert Frame.decode_request(frame(Map.delete(@head, "url"))) == {:error, {:invalid_field, "method/url"}}
-    assert Frame.decode_request(frame(Map.put(@head, "headers", [["a"]]))) == {:error, {:invalid_field, "headers"}}
-    assert Frame.decode_request(frame(Map.put(@head, "env", []))) == {:error, {:invalid_field, "env"}}
-    assert Frame.decode_request(frame(Map.put(@head, "round", -1))) == {:error, {:invalid_field, "round"}}
-    assert Frame.decode_request(frame(Map.put(@head, "body_size", 3), "ab")) == {:error, {:body_size_mismatch, 3, 2}}
+
+    assert Frame.decode_request(frame(Map.put(@head, "v", 2))) ==
+             {:error, {:unsupported_version, 2}}
+
+    assert Frame.decode_request(frame(Map.delete(@head, "url"))) ==
+             {:error, {:invalid_field, "method/url"}}
+
+    assert Frame.decode_request(frame(Map.put(@head, "headers", [["a"]]))) ==
+             {:error, {:invalid_field, "headers"}}
+
+    assert Frame.decode_request(frame(Map.put(@head, "env", []))) ==
+             {:error, {:invalid_field, "env"}}
+
+    assert Frame.decode_request(frame(Map.put(@head, "round", -1))) ==
+             {:error, {:invalid_field, "round"}}
+
+    assert Frame.decode_request(frame(Map.put(@head, "body_size", 3), "ab")) ==
+             {:error, {:body_size_mismatch, 3, 2}}
   end
 
   test "a response frame: head, newline, raw body; repeated headers kept" do
@@ -82,23 +96,44 @@ defmodule ElixirWorkers.FrameTest do
   end
 
   test "effects go on the final response, in the order added" do
-    c = %Conn{effects: [%{"type" => "kv.delete", "binding" => "C", "key" => "b"}, %{"type" => "kv.put", "binding" => "C", "key" => "a", "value" => "1"}]}
+    c = %Conn{
+      effects: [
+        %{"type" => "kv.delete", "binding" => "C", "key" => "b"},
+        %{"type" => "kv.put", "binding" => "C", "key" => "a", "value" => "1"}
+      ]
+    }
+
     [head, ""] = :binary.split(IO.iodata_to_binary(Frame.encode_response(c)), "\n")
-    assert {:ok, %{"effects" => [%{"type" => "kv.put"}, %{"type" => "kv.delete"}]}} = JSON.decode(head)
+
+    assert {:ok, %{"effects" => [%{"type" => "kv.put"}, %{"type" => "kv.delete"}]}} =
+             JSON.decode(head)
   end
 
   test "needs frames" do
-    out = IO.iodata_to_binary(Frame.encode_needs([%{"id" => "a", "type" => "kv.get"}], %{"pending" => ["a"]}))
+    out =
+      IO.iodata_to_binary(
+        Frame.encode_needs([%{"id" => "a", "type" => "kv.get"}], %{"pending" => ["a"]})
+      )
+
     assert String.ends_with?(out, "\n")
     [head, ""] = :binary.split(out, "\n")
 
     assert JSON.decode(head) ==
-             {:ok, %{"v" => 1, "needs" => [%{"id" => "a", "type" => "kv.get"}], "state" => %{"pending" => ["a"]}, "body_size" => 0}}
+             {:ok,
+              %{
+                "v" => 1,
+                "needs" => [%{"id" => "a", "type" => "kv.get"}],
+                "state" => %{"pending" => ["a"]},
+                "body_size" => 0
+              }}
   end
 
   test "invalid statuses and headers raise" do
     assert_raise ArgumentError, fn -> Frame.encode_response(%Conn{status: 99}) end
     assert_raise ArgumentError, fn -> Frame.encode_response(%Conn{resp_headers: [{"a", 1}]}) end
-    assert_raise ArgumentError, fn -> Frame.encode_response(%Conn{resp_headers: [{"a", <<0xFF>>}]}) end
+
+    assert_raise ArgumentError, fn ->
+      Frame.encode_response(%Conn{resp_headers: [{"a", <<0xFF>>}]})
+    end
   end
 end

@@ -25,14 +25,27 @@ defmodule ElixirWorkers.HTMLTest do
   end
 
   test "tags nest, raw content is written as is" do
-    page = HTML.tag("div", [HTML.tag("h1", "Tom & Jerry"), HTML.raw("<hr>"), HTML.link("next", "/a?b=1&c=2")])
+    page =
+      HTML.tag("div", [
+        HTML.tag("h1", "Tom & Jerry"),
+        HTML.raw("<hr>"),
+        HTML.link("next", "/a?b=1&c=2")
+      ])
 
     assert render(page) ==
              ~s(<div><h1>Tom &amp; Jerry</h1><hr><a href="/a?b=1&amp;c=2">next</a></div>)
   end
 
   test "attributes: true is bare, false and nil are left out, underscores become dashes" do
-    assert render(HTML.void_tag("input", type: "checkbox", checked: true, disabled: false, data_id: 7, title: nil)) ==
+    assert render(
+             HTML.void_tag("input",
+               type: "checkbox",
+               checked: true,
+               disabled: false,
+               data_id: 7,
+               title: nil
+             )
+           ) ==
              ~s(<input type="checkbox" checked data-id="7">)
   end
 

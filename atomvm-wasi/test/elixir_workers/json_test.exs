@@ -34,6 +34,7 @@ defmodule ElixirWorkers.JSONTest do
     test "arrays and objects" do
       assert JSON.decode("[]") == {:ok, []}
       assert JSON.decode("{}") == {:ok, %{}}
+
       assert JSON.decode(~s([1, "a", [true, null], {"b": {}}])) ==
                {:ok, [1, "a", [true, nil], %{"b" => %{}}]}
 
@@ -100,7 +101,10 @@ defmodule ElixirWorkers.JSONTest do
       assert JSON.decode("-9223372036854775808") == {:ok, -9_223_372_036_854_775_808}
       assert JSON.decode("9223372036854775808") == {:error, {:number_out_of_range, 0}}
       assert JSON.decode("-9223372036854775809") == {:error, {:number_out_of_range, 0}}
-      assert JSON.decode("[123456789012345678901234567890]") == {:error, {:number_out_of_range, 1}}
+
+      assert JSON.decode("[123456789012345678901234567890]") ==
+               {:error, {:number_out_of_range, 1}}
+
       assert JSON.decode("1e400") == {:error, {:number_out_of_range, 0}}
       assert JSON.decode("-1.5e308") == {:ok, -1.5e308}
       assert JSON.decode("1e-400") == {:ok, 0.0}
@@ -128,11 +132,28 @@ defmodule ElixirWorkers.JSONTest do
       # overlong encoding of "/" and an encoded surrogate
       assert JSON.decode(<<?", 0xC0, 0xAF, ?">>) == {:error, {:invalid_utf8, 1}}
       assert JSON.decode(<<?", 0xED, 0xA0, 0x80, ?">>) == {:error, {:invalid_utf8, 1}}
-      assert JSON.decode(<<?[, ?", "é", ?", ?,, ?", 0xE2, 0x82, ?">>) == {:error, {:invalid_utf8, 7}}
+
+      assert JSON.decode(<<?[, ?", "é", ?", ?,, ?", 0xE2, 0x82, ?">>) ==
+               {:error, {:invalid_utf8, 7}}
+    end
+
+    test "long strings (searched natively) decode and fail like short ones" do
+      long = String.duplicate("abcdefgh", 40)
+      assert JSON.decode(~s("#{long}")) == {:ok, long}
+      assert JSON.decode(~s("#{long}\\n#{long}")) == {:ok, long <> "\n" <> long}
+      assert JSON.decode(~s("#{long}é😀#{long}")) == {:ok, long <> "é😀" <> long}
+      assert JSON.decode(~s(["#{long}", "x"])) == {:ok, [long, "x"]}
+      assert JSON.decode(~s("#{long})) == {:error, {:unterminated_string, 321}}
+      assert JSON.decode(<<?", long::binary, 1, ?">>) == {:error, {:control_character, 321}}
+      assert JSON.decode(<<?", long::binary, "é", 0xFF, ?">>) == {:error, {:invalid_utf8, 323}}
+      big = String.duplicate("x", 1_000_000)
+      assert JSON.decode(~s({"v":"#{big}"})) == {:ok, %{"v" => big}}
     end
 
     test "every truncation of a valid document is an error within the input" do
-      doc = ~s({"a": [1, -2.5e3, "x\\u00e9y", true, false, null, {"b": "c"}], "d": "\\ud83d\\ude00"})
+      doc =
+        ~s({"a": [1, -2.5e3, "x\\u00e9y", true, false, null, {"b": "c"}], "d": "\\ud83d\\ude00"})
+
       assert {:ok, _} = JSON.decode(doc)
 
       for n <- 0..(byte_size(doc) - 1) do
@@ -162,7 +183,10 @@ defmodule ElixirWorkers.JSONTest do
 
     test "decode! raises with the position" do
       assert JSON.decode!("[1]") == [1]
-      assert_raise ArgumentError, "invalid JSON at byte 4: unexpected_character", fn -> JSON.decode!("[1, }") end
+
+      assert_raise ArgumentError, "invalid JSON at byte 4: unexpected_character", fn ->
+        JSON.decode!("[1, }")
+      end
     end
   end
 
@@ -194,7 +218,17 @@ defmodule ElixirWorkers.JSONTest do
     end
 
     test "floats read back to the same float" do
-      for f <- [0.1, 0.2, 1 / 3, 2 / 3, 1.0e-10, 123_456.789, 9.007199254740993e15, 2.5e-300, -4.2e42] do
+      for f <- [
+            0.1,
+            0.2,
+            1 / 3,
+            2 / 3,
+            1.0e-10,
+            123_456.789,
+            9.007199254740993e15,
+            2.5e-300,
+            -4.2e42
+          ] do
         assert JSON.decode(enc(f)) == {:ok, f}, "#{inspect(f)} -> #{enc(f)}"
       end
     end
@@ -208,7 +242,10 @@ defmodule ElixirWorkers.JSONTest do
 
     test "invalid UTF-8 raises" do
       assert_raise ArgumentError, ~r/not valid UTF-8/, fn -> JSON.encode(<<0xFF>>) end
-      assert_raise ArgumentError, ~r/not valid UTF-8/, fn -> JSON.encode(%{"a" => <<"x", 0xC3>>}) end
+
+      assert_raise ArgumentError, ~r/not valid UTF-8/, fn ->
+        JSON.encode(%{"a" => <<"x", 0xC3>>})
+      end
     end
 
     test "lists, tuples and maps" do
@@ -234,7 +271,14 @@ defmodule ElixirWorkers.JSONTest do
 
     test "round trip" do
       values = [
-        %{"name" => "Zoë", "tags" => ["a", "b"], "n" => -12, "x" => 0.5, "ok" => true, "none" => nil},
+        %{
+          "name" => "Zoë",
+          "tags" => ["a", "b"],
+          "n" => -12,
+          "x" => 0.5,
+          "ok" => true,
+          "none" => nil
+        },
         [[], [[]], %{"" => ""}],
         "\u0000\u001f\"\\/\u2028\u{1F600}",
         %{"nested" => %{"deeper" => %{"deepest" => [1, 2.25, "three"]}}}

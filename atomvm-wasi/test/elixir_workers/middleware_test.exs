@@ -28,7 +28,11 @@ defmodule ElixirWorkers.MiddlewareTest do
     test "options override, drop and add headers" do
       c =
         run(SecurityHeaders, conn("GET", "https://h/"),
-          headers: %{"X-Frame-Options" => "DENY", "content-security-policy" => nil, "x-extra" => "1"},
+          headers: %{
+            "X-Frame-Options" => "DENY",
+            "content-security-policy" => nil,
+            "x-extra" => "1"
+          },
           hsts: "max-age=60"
         )
 
@@ -36,7 +40,11 @@ defmodule ElixirWorkers.MiddlewareTest do
       assert header(c, "content-security-policy") == []
       assert header(c, "x-extra") == ["1"]
       assert header(c, "strict-transport-security") == ["max-age=60"]
-      assert header(run(SecurityHeaders, conn("GET", "https://h/"), hsts: false), "strict-transport-security") == []
+
+      assert header(
+               run(SecurityHeaders, conn("GET", "https://h/"), hsts: false),
+               "strict-transport-security"
+             ) == []
     end
 
     test "headers already set are kept, a handler's put_resp_header replaces" do
@@ -77,13 +85,23 @@ defmodule ElixirWorkers.MiddlewareTest do
       assert c.status == 204
       assert c.halted
       assert header(c, "access-control-allow-origin") == ["*"]
-      assert header(c, "access-control-allow-methods") == ["GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS"]
+
+      assert header(c, "access-control-allow-methods") == [
+               "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS"
+             ]
+
       assert header(c, "access-control-allow-headers") == ["content-type, x-token"]
       assert header(c, "access-control-max-age") == ["600"]
     end
 
     test "an origin list with credentials echoes the origin and varies on it" do
-      opts = [origins: ["https://a.example"], credentials: true, expose: ["x-request-id"], headers: ["x-token"]]
+      opts = [
+        origins: ["https://a.example"],
+        credentials: true,
+        expose: ["x-request-id"],
+        headers: ["x-token"]
+      ]
+
       c = run(CORS, conn("GET", "http://h/", headers: [{"origin", "https://a.example"}]), opts)
       assert header(c, "access-control-allow-origin") == ["https://a.example"]
       assert header(c, "access-control-allow-credentials") == ["true"]
@@ -91,13 +109,19 @@ defmodule ElixirWorkers.MiddlewareTest do
       assert header(c, "vary") == ["origin"]
 
       preflight =
-        conn("OPTIONS", "http://h/", headers: [{"origin", "https://a.example"}, {"access-control-request-method", "GET"}])
+        conn("OPTIONS", "http://h/",
+          headers: [{"origin", "https://a.example"}, {"access-control-request-method", "GET"}]
+        )
 
       assert header(run(CORS, preflight, opts), "access-control-allow-headers") == ["x-token"]
     end
 
     test "other origins get no CORS headers" do
-      c = run(CORS, conn("GET", "http://h/", headers: [{"origin", "https://evil.example"}]), origins: ["https://a.example"])
+      c =
+        run(CORS, conn("GET", "http://h/", headers: [{"origin", "https://evil.example"}]),
+          origins: ["https://a.example"]
+        )
+
       assert header(c, "access-control-allow-origin") == []
       refute c.halted
     end
@@ -105,7 +129,11 @@ defmodule ElixirWorkers.MiddlewareTest do
 
   describe "BodyParser" do
     defp post(body, type, opts \\ []) do
-      run(BodyParser, conn("POST", "http://h/p?q=1", headers: [{"content-type", type}], body: body), opts)
+      run(
+        BodyParser,
+        conn("POST", "http://h/p?q=1", headers: [{"content-type", type}], body: body),
+        opts
+      )
     end
 
     test "JSON objects become params" do
@@ -135,7 +163,9 @@ defmodule ElixirWorkers.MiddlewareTest do
       c = post(~s({"a": }), "application/json")
       assert c.status == 400
       assert c.halted
-      assert IO.iodata_to_binary(c.resp_body) == "Bad Request: invalid JSON at byte 6 (unexpected_character)\n"
+
+      assert IO.iodata_to_binary(c.resp_body) ==
+               "Bad Request: invalid JSON at byte 6 (unexpected_character)\n"
     end
 
     test "JSON nested deeper than max_depth is a 400" do
@@ -151,7 +181,14 @@ defmodule ElixirWorkers.MiddlewareTest do
     end
 
     test "path params win over body params" do
-      c = %Conn{conn("POST", "http://h/", headers: [{"content-type", "application/json"}], body: ~s({"id":"body"})) | path_params: %{"id" => "path"}}
+      c = %Conn{
+        conn("POST", "http://h/",
+          headers: [{"content-type", "application/json"}],
+          body: ~s({"id":"body"})
+        )
+        | path_params: %{"id" => "path"}
+      }
+
       assert run(BodyParser, c).params["id"] == "path"
     end
   end
@@ -167,10 +204,20 @@ defmodule ElixirWorkers.MiddlewareTest do
 
     test "keeps a plausible incoming id, replaces a bad one" do
       good = "abcdefghij0123456789-_"
-      assert run(RequestId, conn("GET", "http://h/", headers: [{"x-request-id", good}])).assigns.request_id == good
-      bad = run(RequestId, conn("GET", "http://h/", headers: [{"x-request-id", "short"}])).assigns.request_id
+
+      assert run(RequestId, conn("GET", "http://h/", headers: [{"x-request-id", good}])).assigns.request_id ==
+               good
+
+      bad =
+        run(RequestId, conn("GET", "http://h/", headers: [{"x-request-id", "short"}])).assigns.request_id
+
       assert bad =~ ~r/^[0-9a-f]{32}$/
-      untrusted = run(RequestId, conn("GET", "http://h/", headers: [{"x-request-id", good}]), trust_incoming: false)
+
+      untrusted =
+        run(RequestId, conn("GET", "http://h/", headers: [{"x-request-id", good}]),
+          trust_incoming: false
+        )
+
       refute untrusted.assigns.request_id == good
     end
 

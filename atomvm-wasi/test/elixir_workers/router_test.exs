@@ -35,17 +35,17 @@ defmodule ElixirWorkers.RouterTest.Router do
 
   alias ElixirWorkers.RouterTest.{Gate, Handlers, Tag}
 
-  plug Tag, value: "router"
-  plug :count
+  plug(Tag, value: "router")
+  plug(:count)
 
-  get "/", Handlers, :index
-  get "/users/new", Handlers, :new
-  get "/users/:id", Handlers, :show
-  put "/users/:id", Handlers, :show
-  post "/users", Handlers, :create, plugs: [Gate, {Tag, value: "route"}]
-  get "/files/*path", Handlers, :files
-  get "/admin", Handlers, :admin, plugs: [Gate]
-  head "/only-head", Handlers, :index
+  get("/", Handlers, :index)
+  get("/users/new", Handlers, :new)
+  get("/users/:id", Handlers, :show)
+  put("/users/:id", Handlers, :show)
+  post("/users", Handlers, :create, plugs: [Gate, {Tag, value: "route"}])
+  get("/files/*path", Handlers, :files)
+  get("/admin", Handlers, :admin, plugs: [Gate])
+  head("/only-head", Handlers, :index)
 
   get "/hello/:first/:last" do
     text(conn, "hello #{first} #{last}")
@@ -61,8 +61,8 @@ end
 defmodule ElixirWorkers.RouterTest.CustomNotFound do
   use ElixirWorkers.Router
 
-  get "/*anything", ElixirWorkers.RouterTest.Handlers, :files, plugs: []
-  post "/x", ElixirWorkers.RouterTest.Handlers, :index
+  get("/*anything", ElixirWorkers.RouterTest.Handlers, :files, plugs: [])
+  post("/x", ElixirWorkers.RouterTest.Handlers, :index)
 
   def not_found(conn), do: html(conn, 404, "<h1>gone</h1>")
 end
@@ -102,7 +102,10 @@ defmodule ElixirWorkers.RouterTest do
   end
 
   test "*glob captures the rest as a list" do
-    assert JSON.decode!(body(call("GET", "/files/a/b%2Fc/d.txt"))) == %{"path" => ["a", "b/c", "d.txt"]}
+    assert JSON.decode!(body(call("GET", "/files/a/b%2Fc/d.txt"))) == %{
+             "path" => ["a", "b/c", "d.txt"]
+           }
+
     assert JSON.decode!(body(call("GET", "/files"))) == %{"path" => []}
   end
 
@@ -173,11 +176,13 @@ defmodule ElixirWorkers.RouterTest do
   test "a plug that returns something else than a conn is an error" do
     defmodule BadPlugRouter do
       use ElixirWorkers.Router
-      plug :bad
+      plug(:bad)
       def bad(_conn, _opts), do: :oops
     end
 
-    assert_raise ErlangError, ~r/bad_plug_return/, fn -> BadPlugRouter.call(Conn.new("GET", "http://h/")) end
+    assert_raise ErlangError, ~r/bad_plug_return/, fn ->
+      BadPlugRouter.call(Conn.new("GET", "http://h/"))
+    end
   end
 
   describe "route definitions that are errors at compile time" do
@@ -201,15 +206,21 @@ defmodule ElixirWorkers.RouterTest do
     end
 
     test "a parameter inside a segment" do
-      assert_raise ArgumentError, ~r/must start a segment/, fn -> compile(~s(get "/a-:b", X, :y)) end
+      assert_raise ArgumentError, ~r/must start a segment/, fn ->
+        compile(~s(get "/a-:b", X, :y))
+      end
     end
 
     test "a bad parameter name" do
-      assert_raise ArgumentError, ~r/not a valid parameter name/, fn -> compile(~s(get "/:1a", X, :y)) end
+      assert_raise ArgumentError, ~r/not a valid parameter name/, fn ->
+        compile(~s(get "/:1a", X, :y))
+      end
     end
 
     test "a function plug the router does not define" do
-      assert_raise ArgumentError, ~r/define missing\(conn, opts\)/, fn -> compile("plug :missing") end
+      assert_raise ArgumentError, ~r/define missing\(conn, opts\)/, fn ->
+        compile("plug :missing")
+      end
     end
 
     test "a path that is not a literal" do

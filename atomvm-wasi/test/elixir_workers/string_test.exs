@@ -74,7 +74,9 @@ defmodule ElixirWorkers.StringTest do
   end
 
   test "upcase/downcase/capitalize match String's on the scripts covered" do
-    for s <- @samples, S.valid?(s), not Ref.contains?(s, ["ǅ", "Ǆ", "ǆ", "ſ", "İ", "ı", "ς", "ΐ"]) do
+    for s <- @samples,
+        S.valid?(s),
+        not Ref.contains?(s, ["ǅ", "Ǆ", "ǆ", "ſ", "İ", "ı", "ς", "ΐ"]) do
       assert S.upcase(s) == Ref.upcase(s), "upcase #{inspect(s)}"
       assert S.downcase(s) == Ref.downcase(s), "downcase #{inspect(s)}"
     end
@@ -113,7 +115,8 @@ defmodule ElixirWorkers.StringTest do
     ]
 
     for {s, pattern, replacement, opts} <- cases do
-      assert S.replace(s, pattern, replacement, opts) == Ref.replace(s, pattern, replacement, opts),
+      assert S.replace(s, pattern, replacement, opts) ==
+               Ref.replace(s, pattern, replacement, opts),
              "replace(#{inspect(s)}, #{inspect(pattern)}, #{inspect(replacement)}, #{inspect(opts)})"
     end
   end
@@ -121,7 +124,10 @@ defmodule ElixirWorkers.StringTest do
   test "contains?, starts_with?, ends_with?" do
     for s <- @samples, p <- ["", "a", "wor", "😀", ["x", "ld"], [], ["", "q"]] do
       assert S.contains?(s, p) == Ref.contains?(s, p), "contains? #{inspect(s)} #{inspect(p)}"
-      assert S.starts_with?(s, p) == Ref.starts_with?(s, p), "starts_with? #{inspect(s)} #{inspect(p)}"
+
+      assert S.starts_with?(s, p) == Ref.starts_with?(s, p),
+             "starts_with? #{inspect(s)} #{inspect(p)}"
+
       assert S.ends_with?(s, p) == Ref.ends_with?(s, p), "ends_with? #{inspect(s)} #{inspect(p)}"
     end
   end

@@ -56,7 +56,14 @@ defmodule ElixirWorkers.URLTest do
   test "encode_query/1 round-trips through decode_query/1" do
     params = %{"q" => "a b&c", "n" => 1, "tags" => ["x", "y"], "e" => "€"}
     query = URL.encode_query(params)
-    assert URL.decode_query(query) == %{"q" => "a b&c", "n" => "1", "tags" => ["x", "y"], "e" => "€"}
+
+    assert URL.decode_query(query) == %{
+             "q" => "a b&c",
+             "n" => "1",
+             "tags" => ["x", "y"],
+             "e" => "€"
+           }
+
     assert URL.encode_query([{"a", 1}, {:b, true}]) == "a=1&b=true"
     assert URL.encode_query([]) == ""
   end

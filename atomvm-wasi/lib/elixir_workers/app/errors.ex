@@ -13,7 +13,17 @@ defmodule ElixirWorkers.App.Errors do
   def response(module, conn, log, debug, kind, reason, stack) do
     message = describe(kind, reason)
 
-    log.(["elixir-workers: ", name(module), " answered 500 to ", conn.method, " ", conn.path, ": ", message])
+    log.([
+      "elixir-workers: ",
+      name(module),
+      " answered 500 to ",
+      conn.method,
+      " ",
+      conn.path,
+      ": ",
+      message
+    ])
+
     lines = stack_lines(stack)
     :lists.foreach(fn line -> log.(["    ", line]) end, lines)
 
@@ -73,7 +83,11 @@ defmodule ElixirWorkers.App.Errors do
         "</body></html>\n"
       ]
 
-      %Conn{status: 500, resp_headers: [{"content-type", "text/html; charset=utf-8"}], resp_body: body}
+      %Conn{
+        status: 500,
+        resp_headers: [{"content-type", "text/html; charset=utf-8"}],
+        resp_body: body
+      }
     else
       body = [
         "Internal Server Error\n\n",
@@ -82,7 +96,11 @@ defmodule ElixirWorkers.App.Errors do
         :lists.map(fn line -> ["    ", line, ?\n] end, lines)
       ]
 
-      %Conn{status: 500, resp_headers: [{"content-type", "text/plain; charset=utf-8"}], resp_body: body}
+      %Conn{
+        status: 500,
+        resp_headers: [{"content-type", "text/plain; charset=utf-8"}],
+        resp_body: body
+      }
     end
   end
 

@@ -57,7 +57,8 @@ defmodule ElixirWorkers.Middleware.BodyParser do
   def parse(%Conn{body: body} = conn, %{max_bytes: max_bytes, max_depth: max_depth}) do
     if byte_size(body) > max_bytes do
       {:error, 413,
-       "Payload Too Large: the body has more than " <> :erlang.integer_to_binary(max_bytes) <> " bytes"}
+       "Payload Too Large: the body has more than " <>
+         :erlang.integer_to_binary(max_bytes) <> " bytes"}
     else
       case media_type(Conn.req_header(conn, "content-type", "")) do
         "application/x-www-form-urlencoded" ->
@@ -80,7 +81,8 @@ defmodule ElixirWorkers.Middleware.BodyParser do
       {:error, {reason, position}} ->
         {:error, 400,
          "Bad Request: invalid JSON at byte " <>
-           :erlang.integer_to_binary(position) <> " (" <> :erlang.atom_to_binary(reason, :utf8) <> ")"}
+           :erlang.integer_to_binary(position) <>
+           " (" <> :erlang.atom_to_binary(reason, :utf8) <> ")"}
     end
   end
 

@@ -111,7 +111,9 @@ defmodule ElixirWorkers.Middleware.CORS do
     do: Conn.put_resp_header(conn, "access-control-allow-headers", headers)
 
   defp expose(conn, %{expose: nil}), do: conn
-  defp expose(conn, %{expose: expose}), do: Conn.put_resp_header(conn, "access-control-expose-headers", expose)
+
+  defp expose(conn, %{expose: expose}),
+    do: Conn.put_resp_header(conn, "access-control-expose-headers", expose)
 
   defp join([one]), do: one
   defp join([one | rest]), do: one <> ", " <> join(rest)

@@ -174,7 +174,7 @@ public final class WorkerBuild {
     CompatibilityChecker.Report report = checker.check(modules);
     List<CompatibilityChecker.Finding> findings =
         report.findings().stream()
-            .map(f -> Path.of(f.file()).isAbsolute() ? f.withFile(relative(Path.of(f.file()))) : f)
+            .map(f -> isSourceFile(f.file()) ? f.withFile(relative(Path.of(f.file()))) : f)
             .toList();
     if (findings.isEmpty()) {
       log.info(
@@ -222,6 +222,11 @@ public final class WorkerBuild {
 
   private void warn(dev.elixirworkers.build.compile.Diagnostic warning) {
     log.warn(warning.toString());
+  }
+
+  /** A compiler's source path (absolute, or relative to this process's directory). */
+  private static boolean isSourceFile(String file) {
+    return file.endsWith(".ex") || file.endsWith(".exs") || file.endsWith(".erl");
   }
 
   private String relative(Path path) {

@@ -99,7 +99,47 @@ class ExampleWorkerEndToEndTest {
     assertEquals(200, response.status(), response.bodyText());
     assertTrue(header(response, "content-type").startsWith("text/html"));
     assertTrue(response.bodyText().contains("<html"), response.bodyText());
-    assertTrue(response.body().length > 4096, "the page is a realistic size");
+    assertTrue(response.body().length >= 5 * 1024, "the page is a realistic size");
+    assertEquals("nosniff", header(response, "x-content-type-options"), "router middleware");
+    assertTrue(header(response, "x-request-id").matches("[0-9a-f]{32}"), response.toString());
+  }
+
+  @Test
+  void helloRouteEscapesItsParameter() {
+    WorkerResponse response = get("/hello/w%C3%B6rld%3Cb%3E");
+
+    assertEquals(200, response.status(), response.bodyText());
+    assertTrue(
+        response.bodyText().contains("<h1>Hello, wörld&lt;b&gt;!</h1>"), response.bodyText());
+  }
+
+  @Test
+  void echoParsesAJsonBody() {
+    WorkerResponse response =
+        runtime.handle(
+            new WorkerRequest(
+                "POST",
+                "http://localhost:8797/api/echo",
+                List.of(new dev.elixirworkers.wasi.Header("content-type", "application/json")),
+                "{\"a\":[1,\"é\"]}".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+
+    assertEquals(200, response.status(), response.bodyText());
+    assertTrue(response.bodyText().contains("\"params\":{\"a\":[1,\"é\"]}"), response.bodyText());
+  }
+
+  @Test
+  void otherMethodOnAKnownPathIs405() {
+    WorkerResponse response =
+        runtime.handle(
+            new WorkerRequest("DELETE", "http://localhost:8797/", List.of(), new byte[0]));
+
+    assertEquals(405, response.status());
+    assertEquals("GET, HEAD, OPTIONS", header(response, "allow"));
+  }
+
+  @Test
+  void everyCallOfTheExampleAndTheFrameworkIsAvailableOnAtomVm() {
+    assertEquals(List.of(), bundle.compatibility().findings());
   }
 
   @Test

@@ -233,6 +233,17 @@ class FrameworkEndToEndTest {
     assertEquals("{\"ok\":[1.5,-2,\"\u00e9\"]}", decode("[1.5e0, -2, \"\\u00e9\"]").bodyText());
   }
 
+  @Test
+  void longStringsAreDecodedNatively() throws IOException {
+    String value = "x".repeat(300_000) + "é\\u00e9" + "y".repeat(1000);
+    WorkerResponse r = decode("[\"" + value + "\", 1]");
+
+    assertEquals(200, r.status(), r.bodyText().substring(0, Math.min(200, r.bodyText().length())));
+    JsonNode ok = json(r).get("ok");
+    assertEquals("x".repeat(300_000) + "éé" + "y".repeat(1000), ok.get(0).asText());
+    assertEquals(1, ok.get(1).asInt());
+  }
+
   private static WorkerResponse decode(String body) {
     return send(request("POST", "/json/decode").withBody(body));
   }

@@ -1,54 +1,66 @@
 package ${package};
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.elixirworkers.wasi.WorkerBundle;
-import dev.elixirworkers.wasi.WorkerRequest;
-import dev.elixirworkers.wasi.WorkerResponse;
-import dev.elixirworkers.wasi.WorkerRuntime;
-import java.nio.file.Path;
+import dev.elixirworkers.wasi.testing.ElixirWorkerExtension;
+import dev.elixirworkers.wasi.testing.TestWorker;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
-/** Sends requests to the worker `mvn package` built, running it in this JVM. */
+/**
+ * Sends requests to the worker `mvn package` built (target/worker), running it in this JVM with
+ * the bindings of wrangler.jsonc. KV and D1 are local and start empty for every test.
+ */
+@ExtendWith(ElixirWorkerExtension.class)
 class WorkerIT {
-  private static WorkerRuntime worker;
 
-  @BeforeAll
-  static void load() throws Exception {
-    worker = WorkerRuntime.create(WorkerBundle.load(Path.of("target", "worker")));
-  }
-
-  @AfterAll
-  static void close() {
-    worker.close();
-  }
-
-  private static WorkerResponse get(String path) {
-    return worker.handle(new WorkerRequest("GET", "http://localhost" + path, List.of(), new byte[0]));
+  @Test
+  void homePageIsHtml(TestWorker worker) {
+    worker.get("/").send()
+        .assertStatus(200)
+        .assertContentType("text/html")
+        .assertBodyContains("<form", "Latest note: <output id=\"latest\">(none yet)</output>");
   }
 
   @Test
-  void homePageIsHtml() {
-    WorkerResponse response = get("/");
-    assertEquals(200, response.status(), response.bodyText());
-    assertTrue(response.bodyText().contains("<form"), response.bodyText());
+  void pathParameterIsEscapedIntoTheGreeting(TestWorker worker) {
+    worker.get("/hello/%3Cb%3E").send().assertStatus(200).assertBodyContains("Hello, &lt;b&gt;!");
   }
 
   @Test
-  void pathParameterIsEscapedIntoTheGreeting() {
-    WorkerResponse response = get("/hello/%3Cb%3E");
-    assertEquals(200, response.status(), response.bodyText());
-    assertTrue(response.bodyText().contains("Hello, &lt;b&gt;!"), response.bodyText());
+  void healthIsJson(TestWorker worker) {
+    worker.get("/api/health").send()
+        .assertStatus(200)
+        .assertContentType("application/json")
+        .assertJsonBody(Map.of("status", "ok"));
   }
 
   @Test
-  void healthIsJson() {
-    WorkerResponse response = get("/api/health");
-    assertEquals(200, response.status());
-    assertEquals("{\"status\":\"ok\"}", response.bodyText());
+  void postedNoteIsStoredInKvAndShownOnTheHomePage(TestWorker worker) {
+    worker.post("/notes").form("note", "buy <milk>").send()
+        .assertStatus(302)
+        .assertHeader("location", "/");
+    // send() returns after the worker's effects ran, so the write is visible now
+    worker.kv("NOTES").assertValue("latest", "buy <milk>");
+    worker.get("/").send().assertStatus(200).assertBodyContains("buy &lt;milk&gt;");
+  }
+
+  @Test
+  void anEmptyNoteIsRefused(TestWorker worker) {
+    worker.post("/notes").form("note", "").send().assertStatus(422);
+    worker.kv("NOTES").assertAbsent("latest");
+  }
+
+  @Test
+  void itemsComeFromD1(TestWorker worker) {
+    worker.d1("DB").seed(
+        "CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT NOT NULL)",
+        "INSERT INTO items (name) VALUES ('pen'), ('ink')");
+    worker.get("/api/items").send()
+        .assertStatus(200)
+        .assertJson("/items", List.of(Map.of("id", 1, "name", "pen"), Map.of("id", 2, "name", "ink")));
+    assertEquals(2, worker.d1("DB").count("items"));
   }
 }

@@ -54,6 +54,10 @@ final class BeamCode {
           125, 2, // gc_bif2
           152, 2); // gc_bif3
 
+  /** Calls, returns and function starts: a literal loaded before one of them is used there. */
+  private static final Set<Integer> ENDS_EXPRESSION =
+      Set.of(2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 19, 75, 78, 112, 113, 124, 125, 152, 178);
+
   private static final int TAG_U = 0;
   private static final int TAG_I = 1;
   private static final int TAG_A = 2;
@@ -99,6 +103,9 @@ final class BeamCode {
     int line = 0;
     String file = lines.file(0);
     List<Long> operands = new ArrayList<>();
+    // External funs of literals loaded since the last line or call: arguments are set up before
+    // the line instruction of the call they are for, so they take the line that comes next.
+    List<Mfa> pendingFuns = new ArrayList<>();
     while (in.hasRemaining()) {
       int op = Byte.toUnsignedInt(in.get());
       if (op == 0 || op >= ARITY.length) {
@@ -113,7 +120,18 @@ final class BeamCode {
         int item = operands.get(0).intValue();
         line = lines.line(item);
         file = lines.fileOfItem(item);
-      } else if (IMPORT_OPERAND.containsKey(op)) {
+      }
+      for (int literal : literals) {
+        pendingFuns.addAll(funLiterals.getOrDefault(literal, List.of()));
+      }
+      if (!pendingFuns.isEmpty()
+          && (op == OP_LINE || op == OP_EXECUTABLE_LINE || ENDS_EXPRESSION.contains(op))) {
+        for (Mfa fun : pendingFuns) {
+          sites.add(new CallSite(fun, file, line));
+        }
+        pendingFuns.clear();
+      }
+      if (IMPORT_OPERAND.containsKey(op)) {
         int index = operands.get(IMPORT_OPERAND.get(op)).intValue();
         if (index >= 0 && index < imports.size()) {
           BeamFile.Import imp = imports.get(index);
@@ -123,11 +141,9 @@ final class BeamCode {
       } else if (op == OP_INT_CODE_END) {
         break;
       }
-      for (int literal : literals) {
-        for (Mfa fun : funLiterals.getOrDefault(literal, List.of())) {
-          sites.add(new CallSite(fun, file, line));
-        }
-      }
+    }
+    for (Mfa fun : pendingFuns) {
+      sites.add(new CallSite(fun, file, line));
     }
   }
 

@@ -125,6 +125,24 @@ class AvmPackerTest {
   }
 
   @Test
+  void importsOfNativeFunctionsDoNotPullInTheirModule() {
+    Path out = work.resolve("calls-natives");
+    Path input = compileErl(out, "native_caller", "start() -> {erlfun:go(), init:boot([])}.");
+
+    PackResult plain = pack(PackRequest.builder("native_caller").input(input).input(app));
+    assertTrue(plain.moduleNames().contains("erlfun"), plain.moduleNames().toString());
+
+    PackResult natives =
+        pack(
+            PackRequest.builder("native_caller")
+                .input(input)
+                .input(app)
+                .nativeFunctions(java.util.Set.of("erlfun:go/0", "init:boot/1")));
+    assertEquals(List.of("native_caller"), natives.moduleNames());
+    assertEquals(java.util.Set.of(), natives.excludedReferences());
+  }
+
+  @Test
   void extraModulesArePackedAndCanOverrideTheExclusion() {
     PackResult result =
         pack(PackRequest.builder(START).input(app).extraModules(List.of("Elixir.Unused", "init")));

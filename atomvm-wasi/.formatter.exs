@@ -1,0 +1,3 @@
+[
+  inputs: ["lib/**/*.{ex,exs}", "test/**/*.{ex,exs}", "bench/**/*.exs"]
+]

@@ -1,0 +1,79 @@
+package dev.elixirworkers.archetype;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The project archetype:integration-test generated from the default properties
+ * (src/test/resources/projects/default, built there only through {@code compile}, which needs no
+ * AtomVM), now built through {@code mvn verify}: Elixir compile, VM, app.avm, target/worker and its
+ * own WorkerIT (home page, KV form round trip, D1 items) on the real AtomVM. Runs when the build
+ * gets {@code -Datomvm.source=<AtomVM checkout>}; otherwise it is skipped and says why. Needs the
+ * plugin and wasi-bridge of this version installed ({@code ./mvnw install} does that first).
+ */
+class GeneratedProjectIT {
+  static final Path BASEDIR = Path.of(System.getProperty("basedir", ".")).toAbsolutePath();
+
+  @Test
+  void defaultProjectPassesItsOwnTestsThroughVerify() throws Exception {
+    String atomvm = System.getProperty("atomvm.source", "");
+    if (atomvm.isBlank() || atomvm.startsWith("${")) {
+      String reason =
+          "no AtomVM source: set -Datomvm.source=<AtomVM checkout> to build the generated project"
+              + " through `mvn verify`";
+      System.out.println("SKIPPED GeneratedProjectIT: " + reason);
+      Assumptions.abort(reason);
+    }
+    Path project = BASEDIR.resolve("target/test-classes/projects/default/project/my-worker");
+    assertTrue(
+        Files.isRegularFile(project.resolve("pom.xml")),
+        "archetype:integration-test should have generated " + project);
+    Path mvnw = BASEDIR.getParent().resolve("mvnw");
+    List<String> command = new ArrayList<>(List.of(mvnw.toString(), "-B", "verify"));
+    command.add("-Datomvm.source=" + atomvm);
+    Path log = BASEDIR.resolve("target/generated-project-verify.log");
+    long started = System.nanoTime();
+    Process process =
+        new ProcessBuilder(command)
+            .directory(project.toFile())
+            .redirectErrorStream(true)
+            .redirectOutput(log.toFile())
+            .start();
+    boolean finished = process.waitFor(20, TimeUnit.MINUTES);
+    if (!finished) {
+      process.destroyForcibly();
+    }
+    long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+    String output = read(log);
+    assertTrue(finished, "`mvn verify` of the generated project did not finish in 20 minutes");
+    assertEquals(
+        0,
+        process.exitValue(),
+        "`mvn verify` of the generated project failed; see " + log + "\n" + tail(output));
+    assertTrue(
+        output.contains("Tests run: 6, Failures: 0, Errors: 0, Skipped: 0")
+            && output.contains("in com.example.WorkerIT"),
+        "the generated WorkerIT did not run its 6 tests; see " + log + "\n" + tail(output));
+    System.out.println(
+        "GeneratedProjectIT: generated project verified in " + ms + " ms (" + log + ")");
+  }
+
+  static String read(Path file) throws IOException {
+    return Files.exists(file) ? Files.readString(file) : "";
+  }
+
+  static String tail(String text) {
+    String[] lines = text.split("\n");
+    return String.join(
+        "\n", java.util.Arrays.copyOfRange(lines, Math.max(0, lines.length - 60), lines.length));
+  }
+}

@@ -1,0 +1,116 @@
+package dev.elixirworkers.maven;
+
+import dev.elixirworkers.build.serve.BackgroundServers;
+import dev.elixirworkers.build.serve.LocalServer;
+import dev.elixirworkers.build.serve.ServeSettings;
+import java.io.File;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import org.apache.maven.plugin.MojoExecutionException;
+import org.apache.maven.plugin.MojoFailureException;
+import org.apache.maven.plugins.annotations.LifecyclePhase;
+import org.apache.maven.plugins.annotations.Mojo;
+import org.apache.maven.plugins.annotations.Parameter;
+
+/**
+ * Starts the JVM dev server on the built {@code target/worker} in the background of this Maven
+ * build and returns, so integration tests can send it HTTP requests; {@code elixir-workers:stop}
+ * stops it. Not bound by the {@code elixir-worker} packaging: add an execution (default phase
+ * {@code pre-integration-test}). The port and URL are set as project properties ({@code
+ * <portProperty>}, default {@code elixir-workers.port}, and {@code elixir-workers.url}, e.g. {@code
+ * http://localhost:8797} without a trailing slash) for later plugins, e.g. failsafe's {@code
+ * <systemPropertyVariables>}.
+ */
+@Mojo(
+    name = "start",
+    defaultPhase = LifecyclePhase.PRE_INTEGRATION_TEST,
+    requiresProject = true,
+    threadSafe = true)
+public class StartMojo extends AbstractProjectMojo {
+
+  /** The port to listen on; 0 picks a free one. */
+  @Parameter(property = "elixir-workers.port", defaultValue = "8797")
+  private int port;
+
+  /** The project property that receives the port actually used. */
+  @Parameter(property = "elixir-workers.portProperty", defaultValue = "elixir-workers.port")
+  private String portProperty;
+
+  /** The address to bind; loopback by default. */
+  @Parameter(property = "elixir-workers.host", defaultValue = "127.0.0.1")
+  private String host;
+
+  /**
+   * Local KV and D1 state of the started server, emptied at start unless {@code resetState=false}.
+   */
+  @Parameter(
+      property = "elixir-workers.start.stateDirectory",
+      defaultValue = "${project.build.directory}/elixir-workers/start-state")
+  private File stateDirectory;
+
+  /** Empties the state before starting (default true, so every run starts from the same state). */
+  @Parameter(property = "elixir-workers.start.resetState", defaultValue = "true")
+  private boolean resetState;
+
+  /** Guest time per request in milliseconds, summed over its rounds; past it, 504. */
+  @Parameter(property = "elixir-workers.timeLimitMs", defaultValue = "10000")
+  private long timeLimitMs;
+
+  /** Runs of the worker per request; past it, 500. */
+  @Parameter(property = "elixir-workers.maxRounds", defaultValue = "8")
+  private int maxRounds;
+
+  /** Largest request body in bytes; larger ones get 413. */
+  @Parameter(property = "elixir-workers.maxBodyBytes", defaultValue = "104857600")
+  private long maxBodyBytes;
+
+  /** The worker's memory in MiB; past it, 500. */
+  @Parameter(property = "elixir-workers.memoryLimitMb", defaultValue = "128")
+  private long memoryLimitMb;
+
+  @Override
+  protected String goal() {
+    return "start";
+  }
+
+  @Override
+  protected void run() throws MojoExecutionException, MojoFailureException {
+    ServeSettings settings;
+    try {
+      settings =
+          new ServeSettings(
+              InetAddress.getByName(host),
+              port,
+              stateDirectory.toPath(),
+              resetState,
+              Duration.ofMillis(timeLimitMs),
+              maxRounds,
+              maxBodyBytes,
+              memoryLimitMb << 20,
+              Duration.ofMillis(500));
+    } catch (UnknownHostException e) {
+      throw new MojoFailureException(
+          "-Delixir-workers.host=" + host + " is not an address — use 127.0.0.1 or a local name");
+    }
+    LocalServer server = BackgroundServers.start(workerProject(), settings, buildLog());
+    project.getProperties().setProperty(portProperty, Integer.toString(server.port()));
+    String url = server.uri().toString();
+    // without the trailing slash, so ${elixir-workers.url}/api/health reads naturally
+    project
+        .getProperties()
+        .setProperty(
+            "elixir-workers.url", url.endsWith("/") ? url.substring(0, url.length() - 1) : url);
+    getLog()
+        .info(
+            "Started "
+                + workerDirectory
+                + " on "
+                + server.uri()
+                + " in the background (${"
+                + portProperty
+                + "}="
+                + server.port()
+                + "); elixir-workers:stop stops it");
+  }
+}
