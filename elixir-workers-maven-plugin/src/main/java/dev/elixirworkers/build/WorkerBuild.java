@@ -2,6 +2,7 @@ package dev.elixirworkers.build;
 
 import dev.elixirworkers.build.atomvm.AtomVmSource;
 import dev.elixirworkers.build.atomvm.AtomVmSourceResolver;
+import dev.elixirworkers.build.bundle.SizeBudget;
 import dev.elixirworkers.build.bundle.SizeReport;
 import dev.elixirworkers.build.bundle.WorkerAssembler;
 import dev.elixirworkers.build.bundle.WranglerConfig;
@@ -39,19 +40,27 @@ public final class WorkerBuild {
   private final BuildLog log;
   private final Toolchain beamToolchain;
   private final CompatibilityMode compatibility;
+  private final SizeBudget sizeBudget;
 
   public WorkerBuild(WorkerProject project, BuildLog log) {
     this(project, log, CompatibilityMode.WARN);
   }
 
+  public WorkerBuild(WorkerProject project, BuildLog log, CompatibilityMode compatibility) {
+    this(project, log, compatibility, SizeBudget.DEFAULT);
+  }
+
   /**
    * @param compatibility what {@link #bundle} does with calls AtomVM cannot run
+   * @param sizeBudget the sizes {@link #bundle} fails past
    */
-  public WorkerBuild(WorkerProject project, BuildLog log, CompatibilityMode compatibility) {
+  public WorkerBuild(
+      WorkerProject project, BuildLog log, CompatibilityMode compatibility, SizeBudget sizeBudget) {
     this.project = project;
     this.log = log;
     this.beamToolchain = Toolchain.fromEnvironment();
     this.compatibility = compatibility;
+    this.sizeBudget = sizeBudget;
   }
 
   /** Compiles the runtime library, then the project's Erlang and Elixir sources against it. */
@@ -140,7 +149,8 @@ public final class WorkerBuild {
             .map(s -> "wrangler.jsonc made from " + relative(s))
             .orElse("wrangler.jsonc made with defaults (the project has no wrangler.jsonc)"));
     log.info("Worker assembled in " + relative(project.workerDirectory()) + ":");
-    sizes.lines().forEach(line -> log.info("  " + line));
+    sizes.lines(sizeBudget).forEach(line -> log.info("  " + line));
+    sizeBudget.enforce(sizes);
     return new Bundle(
         project.workerDirectory().resolve(WorkerAssembler.WASM),
         project.workerDirectory().resolve(WorkerAssembler.AVM),

@@ -3,6 +3,7 @@ package dev.elixirworkers.maven;
 import dev.elixirworkers.build.BuildException;
 import dev.elixirworkers.build.WorkerProject;
 import dev.elixirworkers.build.atomvm.AtomVmRelease;
+import dev.elixirworkers.build.bundle.SizeBudget;
 import dev.elixirworkers.build.compat.CompatibilityMode;
 import java.io.File;
 import java.net.URI;
@@ -52,6 +53,58 @@ abstract class AbstractProjectMojo extends AbstractWorkerMojo {
    */
   @Parameter(property = "elixir-workers.compatibility", defaultValue = "warn")
   private String compatibility;
+
+  /**
+   * Size budget of {@code atomvm.wasm}, raw (default 1MiB). Every budget is bytes or a size such as
+   * {@code 1MiB}, {@code 300KiB} or {@code 900KB}, or {@code off}; the build fails past any budget
+   * and the size table shows them.
+   */
+  @Parameter(property = "elixir-workers.budget.wasm")
+  private String sizeBudgetWasm;
+
+  /** Size budget of {@code atomvm.wasm}, gzip (default 256KiB). */
+  @Parameter(property = "elixir-workers.budget.wasm.gzip")
+  private String sizeBudgetWasmGzip;
+
+  /** Size budget of {@code app.avm}, raw (default 1MiB). */
+  @Parameter(property = "elixir-workers.budget.avm")
+  private String sizeBudgetAvm;
+
+  /** Size budget of {@code app.avm}, gzip (default 256KiB). */
+  @Parameter(property = "elixir-workers.budget.avm.gzip")
+  private String sizeBudgetAvmGzip;
+
+  /** Size budget of the Worker's JavaScript modules together, raw (default 128KiB). */
+  @Parameter(property = "elixir-workers.budget.js")
+  private String sizeBudgetJs;
+
+  /** Size budget of the Worker's JavaScript modules together, gzip (default 32KiB). */
+  @Parameter(property = "elixir-workers.budget.js.gzip")
+  private String sizeBudgetJsGzip;
+
+  /** Size budget of every uploaded file together, raw (default 64MB, Cloudflare's limit). */
+  @Parameter(property = "elixir-workers.budget.total")
+  private String sizeBudgetTotal;
+
+  /**
+   * Size budget of every uploaded file together, gzip (default 3MB, Cloudflare's limit on the free
+   * plan).
+   */
+  @Parameter(property = "elixir-workers.budget.total.gzip")
+  private String sizeBudgetTotalGzip;
+
+  protected SizeBudget sizeBudget() {
+    SizeBudget d = SizeBudget.DEFAULT;
+    return new SizeBudget(
+        SizeBudget.parse(sizeBudgetWasm, d.wasmRaw(), "sizeBudgetWasm"),
+        SizeBudget.parse(sizeBudgetWasmGzip, d.wasmGzip(), "sizeBudgetWasmGzip"),
+        SizeBudget.parse(sizeBudgetAvm, d.avmRaw(), "sizeBudgetAvm"),
+        SizeBudget.parse(sizeBudgetAvmGzip, d.avmGzip(), "sizeBudgetAvmGzip"),
+        SizeBudget.parse(sizeBudgetJs, d.jsRaw(), "sizeBudgetJs"),
+        SizeBudget.parse(sizeBudgetJsGzip, d.jsGzip(), "sizeBudgetJsGzip"),
+        SizeBudget.parse(sizeBudgetTotal, d.totalRaw(), "sizeBudgetTotal"),
+        SizeBudget.parse(sizeBudgetTotalGzip, d.totalGzip(), "sizeBudgetTotalGzip"));
+  }
 
   protected CompatibilityMode compatibilityMode() {
     return CompatibilityMode.parse(compatibility, "<compatibility>");

@@ -30,7 +30,7 @@ public class BundleMojo extends AbstractProjectMojo {
 
   @Override
   protected void run() throws MojoExecutionException {
-    new WorkerBuild(workerProject(), buildLog(), compatibilityMode()).bundle();
+    new WorkerBuild(workerProject(), buildLog(), compatibilityMode(), sizeBudget()).bundle();
     try {
       BundleArchive.zip(workerDirectory.toPath(), archive.toPath());
     } catch (IOException e) {

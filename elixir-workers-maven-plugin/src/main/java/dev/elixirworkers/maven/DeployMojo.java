@@ -48,7 +48,8 @@ public class DeployMojo extends AbstractProjectMojo {
     if (!dryRun) {
       Wrangler.checkCredentials(System.getenv()); // before any build work
     }
-    WorkerBuild build = new WorkerBuild(workerProject(), buildLog(), compatibilityMode());
+    WorkerBuild build =
+        new WorkerBuild(workerProject(), buildLog(), compatibilityMode(), sizeBudget());
     build.compile();
     build.bundle();
     Wrangler wrangler = Wrangler.install(cacheRoot(), work(), System.getenv("PATH"), buildLog());

@@ -51,6 +51,13 @@ public record SizeReport(List<Row> rows) {
     return rows.stream().mapToLong(Row::gzip).sum();
   }
 
+  /** The rows a budget of this kind covers ({@link SizeBudget.Kind#TOTAL}: all of them). */
+  public List<Row> rowsOf(SizeBudget.Kind kind) {
+    return kind == SizeBudget.Kind.TOTAL
+        ? rows
+        : rows.stream().filter(r -> SizeBudget.Kind.of(r.name()) == kind).toList();
+  }
+
   /** The table printed at the end of {@code package}, one line per entry. */
   public List<String> lines() {
     List<String> lines = new ArrayList<>();
@@ -63,7 +70,52 @@ public record SizeReport(List<Row> rows) {
     return lines;
   }
 
-  private static String kib(long bytes) {
+  /**
+   * The table with the budgets: each file, then one line per kind of file (several JavaScript
+   * modules share one budget) and the total, each with its budget ("-" for none).
+   */
+  public List<String> lines(SizeBudget budget) {
+    List<String> lines = new ArrayList<>();
+    String format = "%-16s %12s %12s %12s %12s";
+    lines.add(String.format(format, "file", "raw", "gzip", "budget raw", "budget gzip"));
+    for (SizeBudget.Kind kind : SizeBudget.Kind.values()) {
+      List<Row> covered = rowsOf(kind);
+      if (covered.isEmpty()) {
+        continue;
+      }
+      long raw = covered.stream().mapToLong(Row::raw).sum();
+      long gzip = covered.stream().mapToLong(Row::gzip).sum();
+      String budgetRaw = limit(budget.limit(kind, false), raw);
+      String budgetGzip = limit(budget.limit(kind, true), gzip);
+      if (covered.size() == 1 && kind != SizeBudget.Kind.TOTAL) {
+        lines.add(
+            String.format(
+                format, covered.get(0).name(), kib(raw), kib(gzip), budgetRaw, budgetGzip));
+        continue;
+      }
+      if (kind != SizeBudget.Kind.TOTAL) {
+        for (Row row : covered) {
+          lines.add(
+              String.format(format, "  " + row.name(), kib(row.raw()), kib(row.gzip()), "", ""));
+        }
+      }
+      String label =
+          kind == SizeBudget.Kind.TOTAL
+              ? "total"
+              : kind.name().toLowerCase(java.util.Locale.ROOT) + " (" + covered.size() + " files)";
+      lines.add(String.format(format, label, kib(raw), kib(gzip), budgetRaw, budgetGzip));
+    }
+    return lines;
+  }
+
+  private static String limit(long limit, long size) {
+    if (limit == SizeBudget.NONE) {
+      return "-";
+    }
+    return (size > limit ? "OVER " : "") + kib(limit);
+  }
+
+  static String kib(long bytes) {
     return String.format("%.1f KiB", bytes / 1024.0);
   }
 }

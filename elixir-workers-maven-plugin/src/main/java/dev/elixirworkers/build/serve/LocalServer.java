@@ -4,6 +4,8 @@ import dev.elixirworkers.build.BuildException;
 import dev.elixirworkers.build.BuildLog;
 import dev.elixirworkers.build.WorkerBuild;
 import dev.elixirworkers.build.WorkerProject;
+import dev.elixirworkers.build.bundle.SizeBudget;
+import dev.elixirworkers.build.compat.CompatibilityMode;
 import dev.elixirworkers.wasi.DevServer;
 import dev.elixirworkers.wasi.ReloadingWorker;
 import dev.elixirworkers.wasi.WorkerBundle;
@@ -127,7 +129,8 @@ public final class LocalServer implements AutoCloseable {
   }
 
   private static WorkerBundle rebuild(WorkerProject project, BuildLog log) throws IOException {
-    WorkerBuild build = new WorkerBuild(project, log);
+    // The dev server serves whatever the sources make: size budgets are for package and deploy.
+    WorkerBuild build = new WorkerBuild(project, log, CompatibilityMode.WARN, SizeBudget.UNLIMITED);
     build.compile();
     build.bundle();
     return WorkerBundle.load(project.workerDirectory());
