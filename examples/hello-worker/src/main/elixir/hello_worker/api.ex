@@ -29,4 +29,16 @@ defmodule HelloWorker.Api do
   def visits(conn) do
     json(conn, 501, %{"error" => "declare a KV namespace binding named CACHE to count visits"})
   end
+
+  # Reads one key (one round trip to the host) and writes nothing.
+  def read(%{bindings: %{"CACHE" => "kv"}, path_params: %{"key" => key}} = conn) do
+    case KV.get(conn, "CACHE", key) do
+      nil -> json(conn, 404, %{"key" => key, "value" => nil})
+      value -> json(conn, %{"key" => key, "value" => value})
+    end
+  end
+
+  def read(conn) do
+    json(conn, 501, %{"error" => "declare a KV namespace binding named CACHE to read keys"})
+  end
 end

@@ -81,7 +81,8 @@ defmodule HelloWorker.Pages do
     {"GET", "/hello/:name", "a greeting; the name is HTML-escaped"},
     {"GET", "/api/health", "JSON: the runtime and a status"},
     {"POST", "/api/echo", "the JSON or form body, parsed by the BodyParser middleware"},
-    {"GET", "/api/visits", "a counter in the KV namespace CACHE (declare the binding to use it)"}
+    {"GET", "/api/visits", "a counter in the KV namespace CACHE (declare the binding to use it)"},
+    {"GET", "/api/kv/:key", "one key of the KV namespace CACHE, read without writing"}
   ]
 
   @foot IO.iodata_to_binary([

@@ -9,6 +9,7 @@ defmodule HelloWorker.Router do
     * `GET /api/health` - `{"runtime":"atomvm","status":"ok"}`
     * `POST /api/echo` - the parsed JSON or form body, as JSON
     * `GET /api/visits` - a counter in the KV namespace `CACHE`, when declared
+    * `GET /api/kv/:key` - one key of the KV namespace `CACHE` as JSON (404 when absent)
     * anything else - 404 (405 for another method on a known path)
   """
 
@@ -24,4 +25,5 @@ defmodule HelloWorker.Router do
   get "/api/health", HelloWorker.Api, :health
   post "/api/echo", HelloWorker.Api, :echo, plugs: [{BodyParser, max_bytes: 65_536}]
   get "/api/visits", HelloWorker.Api, :visits
+  get "/api/kv/:key", HelloWorker.Api, :read
 end

@@ -1,5 +1,6 @@
 package dev.elixirworkers.build;
 
+import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -7,11 +8,14 @@ import dev.elixirworkers.wasi.WorkerBundle;
 import dev.elixirworkers.wasi.WorkerRequest;
 import dev.elixirworkers.wasi.WorkerResponse;
 import dev.elixirworkers.wasi.WorkerRuntime;
+import dev.elixirworkers.wasi.bindings.LocalBindings;
+import dev.elixirworkers.wasi.bindings.WorkerConfig;
 import dev.elixirworkers.wasi.wasmtime.CacheDirectory;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -149,6 +153,32 @@ class ExampleWorkerEndToEndTest {
     assertEquals(200, response.status(), response.bodyText());
     assertTrue(header(response, "content-type").startsWith("application/json"));
     assertTrue(response.bodyText().contains("\"status\":\"ok\""), response.bodyText());
+  }
+
+  @Test
+  void kvRouteReadsAKeyOfTheCacheNamespaceInASecondRound() throws Exception {
+    Path state = Files.createTempDirectory(project, "state");
+    try (LocalBindings bindings =
+            LocalBindings.open(
+                WorkerConfig.of(Map.of(), Map.of(), List.of("CACHE"), List.of()), state);
+        WorkerRuntime withKv =
+            WorkerRuntime.create(
+                runtime.bundle(), WorkerRuntime.Options.builder().bindings(bindings).build())) {
+      bindings.kv("CACHE").orElseThrow().put("greeting", "hé".getBytes(UTF_8), null, null, null);
+
+      WorkerResponse found =
+          withKv.handle(
+              new WorkerRequest("GET", "http://localhost/api/kv/greeting", List.of(), new byte[0]));
+      WorkerResponse missing =
+          withKv.handle(
+              new WorkerRequest("GET", "http://localhost/api/kv/nothing", List.of(), new byte[0]));
+
+      assertEquals(200, found.status(), found.bodyText());
+      assertTrue(found.bodyText().contains("\"value\":\"hé\""), found.bodyText());
+      assertEquals(404, missing.status(), missing.bodyText());
+      assertTrue(missing.bodyText().contains("\"value\":null"), missing.bodyText());
+    }
+    assertEquals(501, get("/api/kv/greeting").status(), "without the binding");
   }
 
   @Test

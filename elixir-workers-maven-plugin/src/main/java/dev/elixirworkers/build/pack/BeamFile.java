@@ -25,14 +25,15 @@ import java.util.zip.Inflater;
 public final class BeamFile {
 
   /**
-   * The chunks AtomVM 0.7 reads ({@code src/libAtomVM/iff.c}), minus {@code Line} and {@code LitT}:
-   * literals are stored uncompressed as {@code LitU} so the VM needs no zlib.
+   * The chunks AtomVM 0.7 reads ({@code src/libAtomVM/iff.c}), minus {@code Line}, {@code LitT} and
+   * {@code Type}: literals are stored uncompressed as {@code LitU} so the VM needs no zlib, and
+   * only the JIT reads {@code Type} (through {@code code_server}'s type resolver), which the WASI
+   * build does not have (2.4 % of the example's app.avm).
    */
   public static final Set<String> ATOMVM_CHUNKS =
       Collections.unmodifiableSet(
           new LinkedHashSet<>(
-              List.of(
-                  "AtU8", "Code", "ExpT", "LocT", "ImpT", "LitU", "FunT", "StrT", "avmN", "Type")));
+              List.of("AtU8", "Code", "ExpT", "LocT", "ImpT", "LitU", "FunT", "StrT", "avmN")));
 
   /** Line numbers for stack traces; AtomVM reads it when present. Kept only on request. */
   public static final String LINE_CHUNK = "Line";
