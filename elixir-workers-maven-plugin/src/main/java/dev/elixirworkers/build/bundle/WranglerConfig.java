@@ -22,9 +22,11 @@ import java.util.Optional;
  * project's own {@code wrangler.jsonc} or {@code wrangler.json} when there is one (comments and
  * trailing commas allowed), else a minimal one. Either way it gets {@code main} (the JS entry), the
  * module rules that import {@code *.wasm} as CompiledWasm and {@code *.avm} as Data, and, when
- * missing, a {@code name} (from the artifactId) and a {@code compatibility_date}. Relative paths
- * the project's file holds ({@code d1_databases[].migrations_dir}, {@code assets.directory}) are
- * rewritten to stay valid from the worker directory.
+ * missing, a {@code name} (from the artifactId), a {@code compatibility_date} and {@code minify:
+ * true} (wrangler minifies the JavaScript it bundles for upload: the worker's modules stay readable
+ * in {@code target/worker}, and the upload is ~4 KiB gzip smaller). Relative paths the project's
+ * file holds ({@code d1_databases[].migrations_dir}, {@code assets.directory}) are rewritten to
+ * stay valid from the worker directory.
  */
 public final class WranglerConfig {
   public static final String FILE = "wrangler.jsonc";
@@ -102,6 +104,9 @@ public final class WranglerConfig {
     config.put("main", WorkerAssembler.MAIN);
     if (!config.hasNonNull("compatibility_date")) {
       config.put("compatibility_date", COMPATIBILITY_DATE);
+    }
+    if (!config.has("minify")) {
+      config.put("minify", true);
     }
     ArrayNode rules = JSONC.createArrayNode();
     rules.add(rule("CompiledWasm", "**/*.wasm"));

@@ -38,7 +38,8 @@ class WranglerConfigTest {
     assertEquals("**/*.wasm", json.at("/rules/0/globs/0").asText());
     assertEquals("Data", json.at("/rules/1/type").asText());
     assertEquals("**/*.avm", json.at("/rules/1/globs/0").asText());
-    assertEquals(4, json.size());
+    assertTrue(json.get("minify").asBoolean(), "wrangler minifies the JavaScript it uploads");
+    assertEquals(5, json.size());
   }
 
   @Test
