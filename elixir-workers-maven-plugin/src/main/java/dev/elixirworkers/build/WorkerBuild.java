@@ -21,10 +21,10 @@ import dev.elixirworkers.build.pack.BeamFile;
 import dev.elixirworkers.build.pack.PackRequest;
 import dev.elixirworkers.build.pack.PackResult;
 import dev.elixirworkers.build.vm.AdapterSources;
+import dev.elixirworkers.build.vm.PrebuiltVm;
 import dev.elixirworkers.build.vm.VmBuilder;
+import dev.elixirworkers.build.vm.VmInput;
 import dev.elixirworkers.build.vm.VmToolchain;
-import dev.elixirworkers.wasi.toolchain.WasiToolchain;
-import dev.elixirworkers.wasi.toolchain.WasiToolchainException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -112,19 +112,14 @@ public final class WorkerBuild {
 
   /** Builds (or reuses) the VM and the standard library, packs app.avm, assembles the worker. */
   public Bundle bundle() {
-    AtomVmSource source =
-        new AtomVmSourceResolver(project.cacheRoot(), log)
-            .resolve(project.atomvmSource(), project.release(), project.offline());
     Path adapter = AdapterSources.extractTo(project.adapterDirectory());
-    Path wasm =
-        new VmBuilder(project.cacheRoot(), project.workDirectory(), log)
-            .build(source, adapter, vmToolchain());
-    StdlibResult stdlib = new AtomVmStdlib(beamToolchain, log).build(source, project.cacheRoot());
-    AtomVmNatives natives = AtomVmNatives.read(source.directory(), adapter);
+    VmParts vm = vm(adapter);
+    Path wasm = vm.wasm();
+    AtomVmNatives natives = vm.natives();
     PackResult pack =
         AvmPacker.pack(
             PackRequest.builder(project.startModule())
-                .inputs(List.of(project.appBeams(), project.runtimeBeams(), stdlib.directory()))
+                .inputs(List.of(project.appBeams(), project.runtimeBeams(), vm.stdlib()))
                 .output(project.appArchive())
                 .nativeFunctions(natives.keys())
                 .build());
@@ -137,7 +132,7 @@ public final class WorkerBuild {
             + pack.archiveSize()
             + " bytes)");
     pack.describe().forEach(log::debug);
-    CompatibilityChecker.Report compat = checkCompatibility(natives, stdlib, pack);
+    CompatibilityChecker.Report compat = checkCompatibility(natives, vm.stdlib(), pack);
     WranglerConfig wrangler =
         WranglerConfig.forProject(
             project.baseDirectory(), project.workerName(), project.workerDirectory());
@@ -165,7 +160,7 @@ public final class WorkerBuild {
    * the modules that can be packed.
    */
   private CompatibilityChecker.Report checkCompatibility(
-      AtomVmNatives natives, StdlibResult stdlib, PackResult pack) {
+      AtomVmNatives natives, Path stdlib, PackResult pack) {
     if (compatibility == CompatibilityMode.OFF) {
       log.info("Compatibility check skipped: <compatibility> is off");
       return new CompatibilityChecker.Report(List.of(), 0, 0);
@@ -180,7 +175,7 @@ public final class WorkerBuild {
     }
     CompatibilityChecker checker =
         CompatibilityChecker.forInputs(
-            natives, List.of(project.appBeams(), project.runtimeBeams(), stdlib.directory()));
+            natives, List.of(project.appBeams(), project.runtimeBeams(), stdlib));
     CompatibilityChecker.Report report = checker.check(modules);
     List<CompatibilityChecker.Finding> findings =
         report.findings().stream()
@@ -218,16 +213,76 @@ public final class WorkerBuild {
         findings, report.modulesChecked(), report.callsChecked());
   }
 
-  private VmToolchain vmToolchain() {
-    WasiToolchain toolchain;
-    try {
-      toolchain = WasiToolchain.discover(project.cacheRoot().resolve("toolchain"));
-    } catch (WasiToolchainException e) {
-      throw new BuildException(e.getMessage(), e);
+  /** The VM, the standard library's BEAMs and AtomVM's natives, from wherever they come. */
+  record VmParts(Path wasm, Path stdlib, AtomVmNatives natives) {}
+
+  private VmParts vm(Path adapter) {
+    if (project.vm() instanceof VmInput.Prebuilt prebuilt) {
+      try {
+        return prebuilt(prebuilt, adapter);
+      } catch (BuildException e) {
+        if (prebuilt.required()) {
+          throw e;
+        }
+        log.warn("Not using the prebuilt VM: " + e.getMessage());
+        return fromSource(adapter, "the prebuilt VM " + prebuilt.coordinates() + " is unusable");
+      }
     }
-    log.debug("WASI toolchain: " + toolchain);
-    return new VmToolchain(
-        toolchain.clang(), toolchain.sysroot(), toolchain.wasmOpt(), toolchain.version());
+    return fromSource(adapter, ((VmInput.FromSource) project.vm()).whyNotPrebuilt());
+  }
+
+  private VmParts prebuilt(VmInput.Prebuilt input, Path adapter) {
+    PrebuiltVm.Unpacked vm = PrebuiltVm.unpack(input.archive(), project.cacheRoot(), log);
+    String adapterDigest = AdapterSources.vmDigest(adapter);
+    if (!adapterDigest.equals(vm.adapterDigest())) {
+      throw new BuildException(
+          "The prebuilt VM "
+              + input.coordinates()
+              + " was built from other atomvm-wasi C sources than this plugin's (adapter digest "
+              + abbreviate(vm.adapterDigest())
+              + ", the plugin's "
+              + abbreviate(adapterDigest)
+              + ") — use the atomvm-wasm artifact of the plugin's own version, or build from source"
+              + " with -Delixir-workers.vm=source");
+    }
+    log.info(
+        "Using the prebuilt VM "
+            + input.coordinates()
+            + " (AtomVM "
+            + vm.atomvmVersion()
+            + "): no AtomVM source, C toolchain or VM build needed");
+    return new VmParts(vm.wasm(), vm.stdlib(), AtomVmNatives.withPlatform(vm.natives(), adapter));
+  }
+
+  private VmParts fromSource(Path adapter, String whyNotPrebuilt) {
+    if (!whyNotPrebuilt.isBlank()) {
+      log.info("Building the VM from source: " + whyNotPrebuilt);
+    }
+    VmToolchain toolchain;
+    AtomVmSource source;
+    try {
+      // the toolchain first: a missing one fails at once, not after a download
+      toolchain = VmToolchain.discover(project.cacheRoot(), project.toolchainRoot());
+      log.debug("WASI toolchain: " + toolchain);
+      source =
+          new AtomVmSourceResolver(project.cacheRoot(), log)
+              .resolve(project.atomvmSource(), project.release(), project.offline());
+    } catch (BuildException e) {
+      if (whyNotPrebuilt.isBlank()) {
+        throw e;
+      }
+      throw new BuildException(
+          e.getMessage() + "\n(Not using a prebuilt VM: " + whyNotPrebuilt + ")", e);
+    }
+    Path wasm =
+        new VmBuilder(project.cacheRoot(), project.workDirectory(), log)
+            .build(source, adapter, toolchain);
+    StdlibResult stdlib = new AtomVmStdlib(beamToolchain, log).build(source, project.cacheRoot());
+    return new VmParts(wasm, stdlib.directory(), AtomVmNatives.read(source.directory(), adapter));
+  }
+
+  private static String abbreviate(String digest) {
+    return digest.isEmpty() ? "none" : digest.substring(0, Math.min(12, digest.length()));
   }
 
   private void warn(dev.elixirworkers.build.compile.Diagnostic warning) {

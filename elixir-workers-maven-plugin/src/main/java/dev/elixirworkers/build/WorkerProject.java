@@ -1,6 +1,7 @@
 package dev.elixirworkers.build;
 
 import dev.elixirworkers.build.atomvm.AtomVmRelease;
+import dev.elixirworkers.build.vm.VmInput;
 import java.nio.file.Path;
 import java.util.Optional;
 
@@ -20,6 +21,10 @@ import java.util.Optional;
  * @param offline whether downloads are forbidden
  * @param workerName the Cloudflare Worker's name when the project's wrangler.jsonc has none (the
  *     artifactId)
+ * @param vm where atomvm.wasm and the standard library come from ({@link VmInput#SOURCE} unless the
+ *     caller chose a prebuilt VM)
+ * @param toolchainRoot when present, the WASI C toolchain is looked for only under this directory
+ *     (as if it were {@code /}, PATH not consulted)
  */
 public record WorkerProject(
     Path baseDirectory,
@@ -32,7 +37,74 @@ public record WorkerProject(
     AtomVmRelease release,
     Path cacheRoot,
     boolean offline,
-    String workerName) {
+    String workerName,
+    VmInput vm,
+    Optional<Path> toolchainRoot) {
+
+  /** A project that builds its VM from source with the toolchain found on this machine. */
+  public WorkerProject(
+      Path baseDirectory,
+      Path elixirSources,
+      Path erlangSources,
+      Path workDirectory,
+      Path workerDirectory,
+      String startModule,
+      Optional<Path> atomvmSource,
+      AtomVmRelease release,
+      Path cacheRoot,
+      boolean offline,
+      String workerName) {
+    this(
+        baseDirectory,
+        elixirSources,
+        erlangSources,
+        workDirectory,
+        workerDirectory,
+        startModule,
+        atomvmSource,
+        release,
+        cacheRoot,
+        offline,
+        workerName,
+        VmInput.SOURCE,
+        Optional.empty());
+  }
+
+  /** This project with another {@link #vm}. */
+  public WorkerProject withVm(VmInput vm) {
+    return new WorkerProject(
+        baseDirectory,
+        elixirSources,
+        erlangSources,
+        workDirectory,
+        workerDirectory,
+        startModule,
+        atomvmSource,
+        release,
+        cacheRoot,
+        offline,
+        workerName,
+        vm,
+        toolchainRoot);
+  }
+
+  /** This project with another {@link #toolchainRoot}. */
+  public WorkerProject withToolchainRoot(Optional<Path> toolchainRoot) {
+    return new WorkerProject(
+        baseDirectory,
+        elixirSources,
+        erlangSources,
+        workDirectory,
+        workerDirectory,
+        startModule,
+        atomvmSource,
+        release,
+        cacheRoot,
+        offline,
+        workerName,
+        vm,
+        toolchainRoot);
+  }
 
   /** A project whose Worker is named after its directory. */
   public WorkerProject(

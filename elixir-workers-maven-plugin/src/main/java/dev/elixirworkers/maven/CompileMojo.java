@@ -18,6 +18,6 @@ public class CompileMojo extends AbstractProjectMojo {
 
   @Override
   protected void run() {
-    new WorkerBuild(workerProject(), buildLog()).compile();
+    new WorkerBuild(baseProject(), buildLog()).compile();
   }
 }

@@ -40,6 +40,11 @@ public final class AtomVmNatives {
    * @param adapterDirectory the extracted atomvm-wasi sources (holding {@code src/platform_nifs.c})
    */
   public static AtomVmNatives read(Path atomvmDirectory, Path adapterDirectory) {
+    return withPlatform(readTables(atomvmDirectory), adapterDirectory);
+  }
+
+  /** AtomVM's own BIFs and NIFs, from the gperf tables of a source tree. */
+  public static Set<String> readTables(Path atomvmDirectory) {
     Set<String> keys = new TreeSet<>();
     for (String table : List.of(BIFS, NIFS)) {
       Path file = atomvmDirectory.resolve(table);
@@ -53,6 +58,16 @@ public final class AtomVmNatives {
       }
       keys.addAll(parseGperf(read(file)));
     }
+    return keys;
+  }
+
+  /**
+   * AtomVM's BIFs and NIFs as given (e.g. from a prebuilt VM), plus the NIFs of the WASI platform.
+   *
+   * @param adapterDirectory the extracted atomvm-wasi sources (holding {@code src/platform_nifs.c})
+   */
+  public static AtomVmNatives withPlatform(Set<String> atomvmKeys, Path adapterDirectory) {
+    Set<String> keys = new TreeSet<>(atomvmKeys);
     Path platform = adapterDirectory.resolve(PLATFORM_NIFS);
     if (Files.isRegularFile(platform)) {
       keys.addAll(parsePlatformNifs(read(platform)));

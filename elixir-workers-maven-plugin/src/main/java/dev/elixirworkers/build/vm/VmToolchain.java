@@ -1,5 +1,8 @@
 package dev.elixirworkers.build.vm;
 
+import dev.elixirworkers.build.BuildException;
+import dev.elixirworkers.wasi.toolchain.WasiToolchain;
+import dev.elixirworkers.wasi.toolchain.WasiToolchainException;
 import java.nio.file.Path;
 import java.util.Optional;
 
@@ -9,4 +12,28 @@ import java.util.Optional;
  *
  * @param version what identifies the compiler in cache keys (its {@code --version} line)
  */
-public record VmToolchain(Path clang, Path sysroot, Optional<Path> wasmOpt, String version) {}
+public record VmToolchain(Path clang, Path sysroot, Optional<Path> wasmOpt, String version) {
+
+  /**
+   * Finds the WASI C toolchain on this machine ({@link WasiToolchain#discover(Path, Optional)}).
+   *
+   * @param cacheRoot a symlink sysroot may be made under {@code cacheRoot/toolchain}
+   * @param searchRoot when present, look only under this directory
+   * @throws BuildException naming what is missing and what to install
+   */
+  public static VmToolchain discover(Path cacheRoot, Optional<Path> searchRoot) {
+    WasiToolchain toolchain;
+    try {
+      toolchain = WasiToolchain.discover(cacheRoot.resolve("toolchain"), searchRoot);
+    } catch (WasiToolchainException e) {
+      throw new BuildException(
+          e.getMessage()
+              + "\nA WASI C toolchain builds atomvm.wasm from AtomVM's C source. Without one, use"
+              + " the prebuilt VM of the default AtomVM pin (<vm>auto</vm> or"
+              + " -Delixir-workers.vm=prebuilt, no <atomvmSource> or custom pin).",
+          e);
+    }
+    return new VmToolchain(
+        toolchain.clang(), toolchain.sysroot(), toolchain.wasmOpt(), toolchain.version());
+  }
+}

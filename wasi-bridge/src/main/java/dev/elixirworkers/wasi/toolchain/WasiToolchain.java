@@ -101,6 +101,32 @@ public final class WasiToolchain {
   }
 
   /**
+   * Discovers a toolchain only under {@code searchRoot}, as if it were the file-system root: {@code
+   * PATH} is not consulted ({@code WASI_SDK_PATH} still is). Lets a user point discovery at a
+   * toolchain installed under a prefix, and tests make it find nothing.
+   *
+   * @param searchRoot empty for {@link #discover(Path)}
+   */
+  public static WasiToolchain discover(Path workDir, Optional<Path> searchRoot)
+      throws WasiToolchainException {
+    if (searchRoot.isEmpty()) {
+      return discover(workDir);
+    }
+    Map<String, String> environment = new java.util.HashMap<>(System.getenv());
+    environment.remove("PATH");
+    try {
+      return discover(environment, List.of(searchRoot.get().toAbsolutePath()), workDir);
+    } catch (WasiToolchainException e) {
+      throw new WasiToolchainException(
+          e.getMessage()
+              + "\n(Only "
+              + searchRoot.get().toAbsolutePath()
+              + " was searched, not PATH: the toolchain root setting is set.)",
+          e);
+    }
+  }
+
+  /**
    * Discovers a toolchain.
    *
    * @param environment read for {@code WASI_SDK_PATH} and {@code PATH}

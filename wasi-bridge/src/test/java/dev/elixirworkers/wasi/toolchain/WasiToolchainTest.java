@@ -175,6 +175,31 @@ class WasiToolchainTest {
     assertTrue(e.getMessage().contains("set WASI_SDK_PATH to its directory"));
   }
 
+  @Test
+  void aSearchRootIsSearchedAsIfItWereTheFileSystemRoot() throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue(
+        System.getenv("WASI_SDK_PATH") == null, "WASI_SDK_PATH is set and would win");
+    debianLlvm(19, true, true);
+    debianWasiLibc();
+
+    WasiToolchain toolchain = WasiToolchain.discover(work, Optional.of(root));
+
+    assertTrue(toolchain.clang().startsWith(root), toolchain.toString());
+  }
+
+  @Test
+  void anEmptySearchRootFindsNothingAndSaysWhatWasSearched(@TempDir Path empty) {
+    org.junit.jupiter.api.Assumptions.assumeTrue(
+        System.getenv("WASI_SDK_PATH") == null, "WASI_SDK_PATH is set and would win");
+
+    WasiToolchainException e =
+        assertThrows(
+            WasiToolchainException.class, () -> WasiToolchain.discover(work, Optional.of(empty)));
+
+    assertTrue(e.getMessage().startsWith("No WASI C toolchain found."), e.getMessage());
+    assertTrue(e.getMessage().contains("Only " + empty + " was searched, not PATH"));
+  }
+
   Path wasiSdk(Path dir, String version) throws IOException {
     clangScript(dir.resolve("bin/clang"), version + " (wasi-sdk)");
     script(dir.resolve("bin/wasm-ld"), "exit 0");

@@ -1,0 +1,101 @@
+package dev.elixirworkers.build.vm;
+
+import dev.elixirworkers.build.BuildException;
+import dev.elixirworkers.build.BuildLog;
+import dev.elixirworkers.build.atomvm.AtomVmRelease;
+import dev.elixirworkers.build.atomvm.AtomVmSource;
+import dev.elixirworkers.build.atomvm.AtomVmSourceResolver;
+import dev.elixirworkers.build.compat.AtomVmNatives;
+import dev.elixirworkers.build.compile.AtomVmStdlib;
+import dev.elixirworkers.build.compile.StdlibResult;
+import dev.elixirworkers.build.compile.Toolchain;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Makes the {@link PrebuiltVm} archive of a pin from source: the same VM build and standard library
+ * compile a worker build does, then the archive. The release build of this project runs it (module
+ * {@code atomvm-wasm}); a team can run it to publish a prebuilt VM to its own repository.
+ */
+public final class PrebuiltVmBuild {
+  private final Path cacheRoot;
+  private final Path workDirectory;
+  private final Optional<Path> toolchainRoot;
+  private final BuildLog log;
+
+  /**
+   * @param cacheRoot the shared cache (VM and standard library builds are reused from it)
+   * @param workDirectory scratch space
+   * @param toolchainRoot see {@link VmToolchain#discover}
+   */
+  public PrebuiltVmBuild(
+      Path cacheRoot, Path workDirectory, Optional<Path> toolchainRoot, BuildLog log) {
+    this.cacheRoot = cacheRoot;
+    this.workDirectory = workDirectory;
+    this.toolchainRoot = toolchainRoot;
+    this.log = log;
+  }
+
+  /**
+   * Why the archive of {@code release} cannot be made from {@code atomvmSource}, or empty: a local
+   * checkout must be the pinned version (its {@code version.cmake}), since the archive is published
+   * under the pin's classifier.
+   */
+  public static Optional<String> mismatch(Path atomvmSource, AtomVmRelease release) {
+    String version = AtomVmStdlib.version(atomvmSource);
+    String pinned = release.version().startsWith("v") ? release.version().substring(1) : "";
+    if (!version.equals(pinned)) {
+      return Optional.of(
+          "the AtomVM source "
+              + atomvmSource
+              + " is version "
+              + version
+              + ", not the pin "
+              + release.version());
+    }
+    return Optional.empty();
+  }
+
+  /** Builds (or reuses) the VM and the standard library of the pin and writes {@code archive}. */
+  public void build(
+      Optional<Path> atomvmSource, AtomVmRelease release, boolean offline, Path archive) {
+    atomvmSource
+        .flatMap(dir -> mismatch(dir, release))
+        .ifPresent(
+            why -> {
+              throw new BuildException(
+                  "Cannot make the prebuilt VM of " + release.version() + ": " + why);
+            });
+    Path adapter = AdapterSources.extractTo(workDirectory.resolve("atomvm-wasi"));
+    VmToolchain toolchain = VmToolchain.discover(cacheRoot, toolchainRoot);
+    AtomVmSource source =
+        new AtomVmSourceResolver(cacheRoot, log).resolve(atomvmSource, release, offline);
+    Path wasm = new VmBuilder(cacheRoot, workDirectory, log).build(source, adapter, toolchain);
+    Toolchain beams = Toolchain.fromEnvironment();
+    StdlibResult stdlib = new AtomVmStdlib(beams, log).build(source, cacheRoot);
+    Map<String, String> manifest = new LinkedHashMap<>();
+    manifest.put("atomvm.version", release.version());
+    manifest.put("atomvm.sha256", release.sha256());
+    manifest.put("atomvm.source", source.identity());
+    manifest.put("adapter.digest", AdapterSources.vmDigest(adapter));
+    manifest.put("clang", toolchain.version());
+    manifest.put("otp", beams.otpVersion());
+    manifest.put("elixir", beams.elixirVersion());
+    PrebuiltVm.write(
+        wasm,
+        stdlib.directory(),
+        AtomVmNatives.readTables(source.directory()),
+        manifest,
+        workDirectory.resolve("prebuilt-vm"),
+        archive);
+    log.info(
+        "Prebuilt VM of AtomVM "
+            + release.version()
+            + " ("
+            + stdlib.modules().size()
+            + " standard library modules) written to "
+            + archive);
+  }
+}
