@@ -26,9 +26,12 @@ import org.apache.maven.project.MavenProjectHelper;
 @Mojo(name = "prebuilt-vm", defaultPhase = LifecyclePhase.PACKAGE, threadSafe = true)
 public class PrebuiltVmMojo extends AbstractWorkerMojo {
 
-  /** A local checkout of the pinned AtomVM version to build from. */
+  /**
+   * A local checkout of the pinned AtomVM version to build from. (A string: an empty {@code
+   * -Datomvm.source=} means none, where a File parameter would turn it into the base directory.)
+   */
   @Parameter(property = "atomvm.source")
-  private File atomvmSource;
+  private String atomvmSource;
 
   /** Download the pinned AtomVM release when no {@code atomvmSource} is given. */
   @Parameter(property = "elixir-workers.prebuiltVm.download", defaultValue = "false")
@@ -55,8 +58,8 @@ public class PrebuiltVmMojo extends AbstractWorkerMojo {
     AtomVmRelease release = AtomVmRelease.DEFAULT;
     Optional<Path> source =
         Optional.ofNullable(atomvmSource)
-            .filter(file -> !file.getPath().isBlank())
-            .map(file -> file.toPath().toAbsolutePath());
+            .filter(path -> !path.isBlank())
+            .map(path -> project.getBasedir().toPath().resolve(path).toAbsolutePath().normalize());
     if (source.isEmpty() && !download) {
       skipped(
           "no AtomVM source: pass -Datomvm.source=<checkout of AtomVM "

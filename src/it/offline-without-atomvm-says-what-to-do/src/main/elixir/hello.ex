@@ -1,0 +1,5 @@
+defmodule Hello do
+  use ElixirWorkers.App
+
+  def handle(conn), do: conn
+end

@@ -1,0 +1,1 @@
+assert new File(basedir, 'build.log').text =~ /(?s)AtomVM v0\.7\.0-alpha\.0 is not in the cache .* and Maven is offline — set <atomvmSource> \(-Datomvm\.source\) to an AtomVM checkout.*Not using a prebuilt VM: the prebuilt VM dev\.elixirworkers:atomvm-wasm:zip:atomvm-v0\.7\.0-alpha\.0:\S+ could not be resolved/
