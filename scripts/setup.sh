@@ -7,6 +7,8 @@
 #   cmake, gperf                                            AtomVM's build
 #   erlang, elixir                                          erlc / elixirc for the worker's code
 #   nodejs, npm                                             the Cloudflare Worker side (wrangler)
+#   chromium                                                the archetype's browser test (headless;
+#                                                           playwright-core drives it, no browser download)
 #   a JDK 17+                                               Maven itself (./mvnw fetches Maven)
 set -euo pipefail
 
@@ -16,6 +18,7 @@ packages=(
   erlang-base erlang-dev erlang-tools erlang-eunit erlang-syntax-tools
   erlang-parsetools erlang-crypto erlang-public-key erlang-ssl erlang-inets erlang-xmerl
   elixir
+  chromium
 )
 
 if ! command -v dpkg-query >/dev/null 2>&1 || ! command -v apt-get >/dev/null 2>&1; then
