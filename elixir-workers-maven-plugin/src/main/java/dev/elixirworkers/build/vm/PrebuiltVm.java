@@ -37,6 +37,7 @@ import java.util.zip.ZipInputStream;
  *   stdlib/*.beam            estdlib, eavmlib, exavmlib as AtomVmStdlib compiles them
  *   natives.txt              AtomVM's BIFs and NIFs (module:function/arity), for the compatibility
  *                            check, which otherwise reads them from the source tree
+ *   licenses/                AtomVM's LICENSE and the licence texts it names
  * </pre>
  */
 public final class PrebuiltVm {
@@ -51,6 +52,7 @@ public final class PrebuiltVm {
   static final String WASM = "atomvm.wasm";
   static final String STDLIB = "stdlib";
   static final String NATIVES = "natives.txt";
+  static final String LICENSES = "licenses";
   private static final String COMPLETE_MARKER = ".complete";
 
   private PrebuiltVm() {}
@@ -118,6 +120,7 @@ public final class PrebuiltVm {
       Path stdlibDirectory,
       Set<String> natives,
       Map<String, String> manifest,
+      List<Path> licenses,
       Path staging,
       Path archive) {
     try {
@@ -130,6 +133,10 @@ public final class PrebuiltVm {
         }
       }
       Files.writeString(staging.resolve(NATIVES), String.join("\n", new TreeSet<>(natives)) + "\n");
+      for (Path license : licenses) {
+        Files.createDirectories(staging.resolve(LICENSES));
+        Files.copy(license, staging.resolve(LICENSES).resolve(license.getFileName().toString()));
+      }
       Map<String, String> entries = new LinkedHashMap<>();
       entries.put("format", FORMAT);
       entries.putAll(manifest);

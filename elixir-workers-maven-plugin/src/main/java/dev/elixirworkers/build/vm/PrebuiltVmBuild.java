@@ -9,10 +9,16 @@ import dev.elixirworkers.build.compat.AtomVmNatives;
 import dev.elixirworkers.build.compile.AtomVmStdlib;
 import dev.elixirworkers.build.compile.StdlibResult;
 import dev.elixirworkers.build.compile.Toolchain;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Stream;
 
 /**
  * Makes the {@link PrebuiltVm} archive of a pin from source: the same VM build and standard library
@@ -58,6 +64,23 @@ public final class PrebuiltVmBuild {
     return Optional.empty();
   }
 
+  /** AtomVM's LICENSE and LICENSES/*: the archive redistributes AtomVM in binary form. */
+  static List<Path> licenses(Path atomvm) {
+    List<Path> files = new ArrayList<>();
+    if (Files.isRegularFile(atomvm.resolve("LICENSE"))) {
+      files.add(atomvm.resolve("LICENSE"));
+    }
+    try (Stream<Path> list =
+        Files.isDirectory(atomvm.resolve("LICENSES"))
+            ? Files.list(atomvm.resolve("LICENSES"))
+            : Stream.empty()) {
+      list.filter(Files::isRegularFile).sorted().forEach(files::add);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return files;
+  }
+
   /** Builds (or reuses) the VM and the standard library of the pin and writes {@code archive}. */
   public void build(
       Optional<Path> atomvmSource, AtomVmRelease release, boolean offline, Path archive) {
@@ -88,6 +111,7 @@ public final class PrebuiltVmBuild {
         stdlib.directory(),
         AtomVmNatives.readTables(source.directory()),
         manifest,
+        licenses(source.directory()),
         workDirectory.resolve("prebuilt-vm"),
         archive);
     log.info(

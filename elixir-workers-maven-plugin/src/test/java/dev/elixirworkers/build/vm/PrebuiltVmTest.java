@@ -33,6 +33,7 @@ class PrebuiltVmTest {
         dir.resolve("in/stdlib"),
         Set.of("erlang:length/1", "lists:reverse/2"),
         manifest,
+        java.util.List.of(Files.writeString(dir.resolve("in/LICENSE"), "Apache-2.0 OR LGPL")),
         dir.resolve("staging-" + name),
         archive);
     return archive;
@@ -53,6 +54,8 @@ class PrebuiltVmTest {
     assertEquals("v0.7.0-alpha.0", vm.atomvmVersion());
     assertEquals("abc123", vm.adapterDigest());
     assertTrue(vm.directory().startsWith(dir.resolve("cache/prebuilt")));
+    assertEquals(
+        "Apache-2.0 OR LGPL", Files.readString(vm.directory().resolve("licenses/LICENSE")));
   }
 
   @Test
