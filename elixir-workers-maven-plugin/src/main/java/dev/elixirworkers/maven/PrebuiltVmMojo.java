@@ -1,9 +1,12 @@
 package dev.elixirworkers.maven;
 
+import dev.elixirworkers.build.BuildException;
 import dev.elixirworkers.build.atomvm.AtomVmRelease;
 import dev.elixirworkers.build.vm.PrebuiltVm;
 import dev.elixirworkers.build.vm.PrebuiltVmBuild;
 import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
 import org.apache.maven.plugins.annotations.Component;
@@ -56,12 +59,15 @@ public class PrebuiltVmMojo extends AbstractWorkerMojo {
   @Override
   protected void run() {
     AtomVmRelease release = AtomVmRelease.DEFAULT;
+    String classifier = PrebuiltVm.classifier(release);
+    Path archive = Path.of(archiveBase + "-" + classifier + "." + PrebuiltVm.EXTENSION);
     Optional<Path> source =
         Optional.ofNullable(atomvmSource)
             .filter(path -> !path.isBlank())
             .map(path -> project.getBasedir().toPath().resolve(path).toAbsolutePath().normalize());
     if (source.isEmpty() && !download) {
       skipped(
+          archive,
           "no AtomVM source: pass -Datomvm.source=<checkout of AtomVM "
               + release.version()
               + "> or build with -Prelease (downloads the pinned release)");
@@ -69,6 +75,7 @@ public class PrebuiltVmMojo extends AbstractWorkerMojo {
     }
     if (source.isEmpty() && session.isOffline()) {
       skipped(
+          archive,
           "Maven is offline and no -Datomvm.source=<checkout of AtomVM "
               + release.version()
               + "> is given");
@@ -76,11 +83,9 @@ public class PrebuiltVmMojo extends AbstractWorkerMojo {
     }
     Optional<String> mismatch = source.flatMap(dir -> PrebuiltVmBuild.mismatch(dir, release));
     if (mismatch.isPresent()) {
-      skipped(mismatch.get());
+      skipped(archive, mismatch.get());
       return;
     }
-    String classifier = PrebuiltVm.classifier(release);
-    Path archive = Path.of(archiveBase + "-" + classifier + "." + PrebuiltVm.EXTENSION);
     new PrebuiltVmBuild(
             cacheRoot(),
             work(),
@@ -90,7 +95,15 @@ public class PrebuiltVmMojo extends AbstractWorkerMojo {
     projectHelper.attachArtifact(project, PrebuiltVm.EXTENSION, classifier, archive.toFile());
   }
 
-  private void skipped(String reason) {
+  /** Logs why, and deletes an archive left by an earlier build so nothing stale is used. */
+  private void skipped(Path archive, String reason) {
     getLog().info("SKIPPED prebuilt-vm: " + reason + " — no prebuilt VM is attached");
+    try {
+      if (Files.deleteIfExists(archive)) {
+        getLog().info("Deleted " + archive + " of an earlier build");
+      }
+    } catch (IOException e) {
+      throw new BuildException("Cannot delete the stale " + archive + ": " + e.getMessage(), e);
+    }
   }
 }
