@@ -20,6 +20,7 @@ import dev.elixirworkers.build.pack.AvmPacker;
 import dev.elixirworkers.build.pack.BeamFile;
 import dev.elixirworkers.build.pack.PackRequest;
 import dev.elixirworkers.build.pack.PackResult;
+import dev.elixirworkers.build.snapshot.VmSnapshots;
 import dev.elixirworkers.build.vm.AdapterSources;
 import dev.elixirworkers.build.vm.PrebuiltVm;
 import dev.elixirworkers.build.vm.VmBuilder;
@@ -136,8 +137,16 @@ public final class WorkerBuild {
     WranglerConfig wrangler =
         WranglerConfig.forProject(
             project.baseDirectory(), project.workerName(), project.workerDirectory());
+    Path shipped = wasm;
+    if (project.snapshot()) {
+      shipped =
+          new VmSnapshots(project.snapshotDirectory(), log).snapshot(wasm, project.appArchive());
+    } else {
+      log.info("Snapshot off (<snapshot>false</snapshot>): shipping the plain atomvm.wasm");
+    }
     SizeReport sizes =
-        WorkerAssembler.assemble(wasm, project.appArchive(), project.workerDirectory(), wrangler);
+        WorkerAssembler.assemble(
+            shipped, project.appArchive(), project.workerDirectory(), wrangler);
     log.info(
         wrangler
             .source()

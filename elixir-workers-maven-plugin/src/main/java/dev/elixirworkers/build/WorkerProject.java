@@ -25,6 +25,8 @@ import java.util.Optional;
  *     caller chose a prebuilt VM)
  * @param toolchainRoot when present, the WASI C toolchain is looked for only under this directory
  *     (as if it were {@code /}, PATH not consulted)
+ * @param snapshot whether the bundled atomvm.wasm is pre-initialised with app.avm (a snapshot whose
+ *     requests skip loading the application); false ships the plain VM
  */
 public record WorkerProject(
     Path baseDirectory,
@@ -39,7 +41,40 @@ public record WorkerProject(
     boolean offline,
     String workerName,
     VmInput vm,
-    Optional<Path> toolchainRoot) {
+    Optional<Path> toolchainRoot,
+    boolean snapshot) {
+
+  /** A project whose bundle holds a snapshot of the VM. */
+  public WorkerProject(
+      Path baseDirectory,
+      Path elixirSources,
+      Path erlangSources,
+      Path workDirectory,
+      Path workerDirectory,
+      String startModule,
+      Optional<Path> atomvmSource,
+      AtomVmRelease release,
+      Path cacheRoot,
+      boolean offline,
+      String workerName,
+      VmInput vm,
+      Optional<Path> toolchainRoot) {
+    this(
+        baseDirectory,
+        elixirSources,
+        erlangSources,
+        workDirectory,
+        workerDirectory,
+        startModule,
+        atomvmSource,
+        release,
+        cacheRoot,
+        offline,
+        workerName,
+        vm,
+        toolchainRoot,
+        true);
+  }
 
   /** A project that builds its VM from source with the toolchain found on this machine. */
   public WorkerProject(
@@ -67,7 +102,8 @@ public record WorkerProject(
         offline,
         workerName,
         VmInput.SOURCE,
-        Optional.empty());
+        Optional.empty(),
+        true);
   }
 
   /** This project with another {@link #vm}. */
@@ -85,7 +121,8 @@ public record WorkerProject(
         offline,
         workerName,
         vm,
-        toolchainRoot);
+        toolchainRoot,
+        snapshot);
   }
 
   /** This project with another {@link #toolchainRoot}. */
@@ -103,7 +140,8 @@ public record WorkerProject(
         offline,
         workerName,
         vm,
-        toolchainRoot);
+        toolchainRoot,
+        snapshot);
   }
 
   /** A project whose Worker is named after its directory. */
@@ -130,6 +168,30 @@ public record WorkerProject(
         cacheRoot,
         offline,
         String.valueOf(baseDirectory.toAbsolutePath().normalize().getFileName()));
+  }
+
+  /** This project with snapshots on or off. */
+  public WorkerProject withSnapshot(boolean snapshot) {
+    return new WorkerProject(
+        baseDirectory,
+        elixirSources,
+        erlangSources,
+        workDirectory,
+        workerDirectory,
+        startModule,
+        atomvmSource,
+        release,
+        cacheRoot,
+        offline,
+        workerName,
+        vm,
+        toolchainRoot,
+        snapshot);
+  }
+
+  /** Where the snapshot of the VM is kept. */
+  public Path snapshotDirectory() {
+    return workDirectory.resolve("snapshot");
   }
 
   public Path adapterDirectory() {

@@ -147,6 +147,15 @@ abstract class AbstractProjectMojo extends AbstractWorkerMojo {
 
   @Component private RepositorySystem repositorySystem;
 
+  /**
+   * Pre-initialise the bundled {@code atomvm.wasm}: at package time the VM runs once inside the
+   * build (wasmtime), reads {@code app.avm} and loads its modules, and its memory becomes the
+   * shipped module, so requests skip that work. {@code false} ships the plain VM, which reads
+   * {@code app.avm} on every request.
+   */
+  @Parameter(property = "elixir-workers.snapshot", defaultValue = "true")
+  private boolean snapshot;
+
   protected CompatibilityMode compatibilityMode() {
     return CompatibilityMode.parse(compatibility, "<compatibility>");
   }
@@ -215,7 +224,8 @@ abstract class AbstractProjectMojo extends AbstractWorkerMojo {
         session.isOffline(),
         project.getArtifactId(),
         VmInput.SOURCE,
-        Optional.ofNullable(toolchainRoot).map(f -> f.toPath().toAbsolutePath()));
+        Optional.ofNullable(toolchainRoot).map(f -> f.toPath().toAbsolutePath()),
+        snapshot);
   }
 
   private AtomVmRelease release() {

@@ -177,7 +177,111 @@ public final class WasiSession implements AutoCloseable {
     }
   }
 
+  /**
+   * What {@link #capture} saw.
+   *
+   * @param returned whether the function returned (rather than trapping or calling {@code
+   *     proc_exit}); {@code memory} and {@code values} are empty otherwise
+   * @param outcome {@code Exited(0)} when the function returned; otherwise how it ended
+   * @param memory the exported memory's contents after the function returned
+   * @param values what each getter returned, as raw bits (i32 and f32 in the low 32 bits)
+   */
+  public record Capture(boolean returned, GuestOutcome outcome, byte[] memory, long[] values) {}
+
+  /**
+   * Instantiates the module afresh, calls the exported function {@code function} (no parameters, no
+   * results) instead of {@code _start}, then reads the exported memory and calls each of {@code
+   * getters} (exported functions without parameters returning one value). For snapshot tools: the
+   * memory and the values are the instance's state after the function.
+   *
+   * @throws GuestLinkException when the module exports no memory, or not one of the functions
+   * @throws HostFailure when a host function failed (a host bug)
+   */
+  public Capture capture(
+      WasiPreview1 wasi, String function, List<String> getters, long timeLimitMillis) {
+    if (closed) {
+      throw new IllegalStateException("session closed");
+    }
+    runs++;
+    context.wasi = wasi;
+    context.memory = null;
+    context.exitStatus = null;
+    context.deadlineExceeded = false;
+    context.hostFailure = null;
+    Instance instance = null;
+    WasmtimeMemory memory = null;
+    List<Func> called = new ArrayList<>();
+    try {
+      store.setEpochDeadline(module.engine().ticksFor(timeLimitMillis));
+      instance = new Instance(store, module.module(), externs);
+      Optional<Memory> exported = instance.getMemory(store, "memory");
+      if (exported.isEmpty()) {
+        throw new GuestLinkException("The module exports no memory named \"memory\"");
+      }
+      memory = new WasmtimeMemory(store, exported.get());
+      context.memory = memory;
+      Func init = exportedFunc(instance, function);
+      called.add(init);
+      List<Func> getterFuncs = new ArrayList<>();
+      for (String getter : getters) {
+        Func f = exportedFunc(instance, getter);
+        called.add(f);
+        getterFuncs.add(f);
+      }
+      GuestOutcome outcome = call(init, timeLimitMillis);
+      lastMemoryBytes = exported.get().dataSize(store);
+      if (!(outcome instanceof GuestOutcome.Exited exited)
+          || exited.status() != 0
+          || context.exitStatus != null) {
+        return new Capture(false, outcome, new byte[0], new long[0]);
+      }
+      long[] values = new long[getterFuncs.size()];
+      for (int i = 0; i < values.length; i++) {
+        Val[] result = getterFuncs.get(i).call(store);
+        if (result.length != 1) {
+          throw new GuestLinkException(getters.get(i) + " does not return one value");
+        }
+        values[i] =
+            switch (result[0].getType()) {
+              case I32 -> result[0].i32() & 0xffffffffL;
+              case I64 -> result[0].i64();
+              case F32 -> Float.floatToRawIntBits(result[0].f32()) & 0xffffffffL;
+              case F64 -> Double.doubleToRawLongBits(result[0].f64());
+              default ->
+                  throw new GuestLinkException(
+                      getters.get(i) + " returns a " + result[0].getType() + " value");
+            };
+      }
+      java.nio.ByteBuffer buffer = exported.get().buffer(store);
+      byte[] bytes = new byte[Math.toIntExact(exported.get().dataSize(store))];
+      buffer.duplicate().position(0).get(bytes);
+      return new Capture(true, outcome, bytes, values);
+    } finally {
+      context.wasi = null;
+      context.memory = null;
+      for (Func f : called) {
+        f.dispose();
+      }
+      if (memory != null) {
+        memory.dispose();
+      }
+      if (instance != null) {
+        instance.dispose();
+      }
+    }
+  }
+
+  private Func exportedFunc(Instance instance, String name) {
+    return instance
+        .getFunc(store, name)
+        .orElseThrow(() -> new GuestLinkException("The module exports no function " + name));
+  }
+
   private GuestOutcome callStart(Func start, long timeLimitMillis) {
+    return call(start, timeLimitMillis);
+  }
+
+  private GuestOutcome call(Func start, long timeLimitMillis) {
     try {
       start.call(store);
       return new GuestOutcome.Exited(0);

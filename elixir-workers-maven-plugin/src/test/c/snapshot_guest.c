@@ -1,0 +1,148 @@
+/*
+ * This file is part of elixir-workers.
+ *
+ * Copyright 2026 the elixir-workers authors
+ *
+ * SPDX-License-Identifier: Apache-2.0
+ */
+
+/*
+ * A small guest for the snapshot tests (SnapshotterTest), shaped like atomvm.wasm: a WASI command
+ * run as `guest /app/app.avm [mode]` that speaks the contract's frames, plus an initialisation
+ * export `guest_preinit`.
+ *
+ * Initialisation reads /app/app.avm into memory (through wasi-libc's preopens, which a
+ * constructor registers), builds a table from it, counts the constructor runs and leaves most of
+ * a large buffer zero (so the snapshot must skip zero runs). Every request then answers one line
+ * of JSON: whether it was pre-initialised, a checksum of the state, how often the constructors
+ * ran, the request size and 8 fresh random bytes. The plain module does the same initialisation
+ * inside `_start`, so both answer the same apart from the random bytes.
+ *
+ * Modes (third argument), for failures: "trap" traps in the initialisation, "exit" exits with
+ * status 3, "stdout" writes to stdout. Like atomvm.wasm it exports __wasm_call_ctors (see the
+ * tests' link flags) and runs the constructors itself, unconditionally in main() here: the way a
+ * wasi-libc whose _start runs them would, so the snapshot's no-op constructor is what keeps the
+ * count at one.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
+
+#include <wasi/api.h>
+
+extern void __wasm_call_ctors(void);
+
+#define BIG (256 * 1024)
+
+static int constructor_runs;
+static bool initialised;
+static uint8_t *app;
+static size_t app_size;
+static uint32_t table[256];
+static uint8_t *big;
+
+__attribute__((constructor)) static void count_constructor(void)
+{
+    constructor_runs++;
+}
+
+static const char *mode(void)
+{
+    static char buf[256];
+    __wasi_size_t argc, size;
+    if (__wasi_args_sizes_get(&argc, &size) != 0 || argc < 3 || size > sizeof(buf)) {
+        return "";
+    }
+    char *argv[16];
+    if (argc > 16 || __wasi_args_get((uint8_t **) argv, (uint8_t *) buf) != 0) {
+        return "";
+    }
+    return argv[2];
+}
+
+static void initialise(void)
+{
+    const char *m = mode();
+    if (strcmp(m, "trap") == 0) {
+        __builtin_trap();
+    }
+    if (strcmp(m, "exit") == 0) {
+        fprintf(stderr, "guest: asked to exit\n");
+        exit(3);
+    }
+    if (strcmp(m, "stdout") == 0) {
+        fputs("noise", stdout);
+        fflush(stdout);
+    }
+    FILE *f = fopen("/app/app.avm", "rb");
+    if (f == NULL) {
+        fprintf(stderr, "guest: cannot open /app/app.avm\n");
+        exit(2);
+    }
+    app = malloc(1 << 20);
+    app_size = fread(app, 1, 1 << 20, f);
+    fclose(f);
+    for (size_t i = 0; i < app_size; i++) {
+        table[app[i]] = table[app[i]] * 31 + (uint32_t) i;
+    }
+    big = calloc(BIG, 1);
+    for (int i = 0; i < BIG; i += 4096) {
+        big[i] = (uint8_t) (i / 4096 + 1);
+    }
+    initialised = true;
+}
+
+__attribute__((export_name("guest_preinit"))) void guest_preinit(void)
+{
+    __wasm_call_ctors();
+    initialise();
+}
+
+static uint32_t checksum(void)
+{
+    uint32_t sum = (uint32_t) app_size;
+    for (int i = 0; i < 256; i++) {
+        sum = sum * 33 + table[i];
+    }
+    for (int i = 0; i < BIG; i++) {
+        sum = sum * 7 + big[i];
+    }
+    return sum;
+}
+
+int main(void)
+{
+    bool pre = initialised;
+    __wasm_call_ctors();
+    if (!pre) {
+        initialise();
+    }
+    size_t request = 0;
+    char buf[4096];
+    ssize_t n;
+    while ((n = read(0, buf, sizeof(buf))) > 0) {
+        request += (size_t) n;
+    }
+    uint8_t random[8];
+    if (getentropy(random, sizeof(random)) != 0) {
+        return 1;
+    }
+    char body[256];
+    int len = snprintf(body, sizeof(body),
+        "{\"preinitialised\":%s,\"checksum\":%u,\"constructors\":%d,\"request\":%zu,"
+        "\"random\":\"%02x%02x%02x%02x%02x%02x%02x%02x\"}",
+        pre ? "true" : "false", checksum(), constructor_runs, request, random[0], random[1],
+        random[2], random[3], random[4], random[5], random[6], random[7]);
+    char head[128];
+    int head_len = snprintf(head, sizeof(head),
+        "{\"v\":1,\"status\":200,\"headers\":[[\"content-type\",\"application/json\"]],\"body_size\":%d}\n", len);
+    if (write(1, head, (size_t) head_len) != head_len || write(1, body, (size_t) len) != len) {
+        return 1;
+    }
+    return 0;
+}
