@@ -69,7 +69,10 @@ static struct
  */
 extern void __wasm_call_ctors(void);
 
-static bool constructors_ran;
+// volatile: otherwise the optimiser evaluates the constructor at compile time
+// (it only stores a constant), makes `true` the flag's initial value and drops
+// the constructor, and the constructors would never run.
+static volatile bool constructors_ran;
 
 __attribute__((constructor)) static void note_constructors_ran(void)
 {

@@ -39,7 +39,8 @@ extern void __wasm_call_ctors(void);
 
 #define BIG (256 * 1024)
 
-static int constructor_runs;
+// volatile: the optimiser would otherwise evaluate the constructor at compile time.
+static volatile int constructor_runs;
 static bool initialised;
 static uint8_t *app;
 static size_t app_size;

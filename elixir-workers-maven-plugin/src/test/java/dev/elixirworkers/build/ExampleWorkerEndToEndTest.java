@@ -197,6 +197,7 @@ class ExampleWorkerEndToEndTest {
 
     assertTrue(again.contains("skipping the VM build"), again.lines.toString());
     assertTrue(again.contains("already compiled"), again.lines.toString());
+    assertTrue(again.contains("Snapshot of atomvm.wasm already made"), again.lines.toString());
   }
 
   @Test
