@@ -127,16 +127,25 @@ class ExampleSnapshotTest {
     return request;
   }
 
-  /** Status, headers (the random request id masked) and body, as text for assertEquals. */
+  /**
+   * Status, headers and body as text for assertEquals, the random request id masked (the page shows
+   * it too).
+   */
   private static String describe(int status, List<String[]> headers, byte[] body) {
     StringBuilder out = new StringBuilder().append(status).append('\n');
+    String id = null;
     for (String[] h : headers) {
-      out.append(h[0])
-          .append(": ")
-          .append(h[0].equalsIgnoreCase(REQUEST_ID) ? "<id>" : h[1])
-          .append('\n');
+      boolean isId = h[0].equalsIgnoreCase(REQUEST_ID);
+      if (isId) {
+        id = h[1];
+      }
+      out.append(h[0]).append(": ").append(isId ? "<id>" : h[1]).append('\n');
     }
-    return out.append('\n').append(new String(body, StandardCharsets.UTF_8)).toString();
+    String text = new String(body, StandardCharsets.UTF_8);
+    if (id != null && !id.isEmpty()) {
+      text = text.replace(id, "<id>");
+    }
+    return out.append('\n').append(text).toString();
   }
 
   private static String describe(WorkerResponse response) {
