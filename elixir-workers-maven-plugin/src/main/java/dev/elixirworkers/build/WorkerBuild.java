@@ -153,14 +153,36 @@ public final class WorkerBuild {
             .map(s -> "wrangler.jsonc made from " + relative(s))
             .orElse("wrangler.jsonc made with defaults (the project has no wrangler.jsonc)"));
     log.info("Worker assembled in " + relative(project.workerDirectory()) + ":");
-    sizes.lines(sizeBudget).forEach(line -> log.info("  " + line));
-    sizeBudget.enforce(sizes);
+    SizeBudget budget = project.snapshot() ? snapshotBudget(sizeBudget) : sizeBudget;
+    sizes.lines(budget).forEach(line -> log.info("  " + line));
+    budget.enforce(sizes);
     return new Bundle(
         project.workerDirectory().resolve(WorkerAssembler.WASM),
         project.workerDirectory().resolve(WorkerAssembler.AVM),
         pack,
         sizes,
         compat);
+  }
+
+  /**
+   * The budget of a bundle whose atomvm.wasm is a snapshot: the snapshot's memory holds app.avm
+   * (AtomVM runs the modules' code in place), so the VM's file gets the VM's budget plus the
+   * application's; the other budgets stay.
+   */
+  static SizeBudget snapshotBudget(SizeBudget b) {
+    return new SizeBudget(
+        plus(b.wasmRaw(), b.avmRaw()),
+        plus(b.wasmGzip(), b.avmGzip()),
+        b.avmRaw(),
+        b.avmGzip(),
+        b.jsRaw(),
+        b.jsGzip(),
+        b.totalRaw(),
+        b.totalGzip());
+  }
+
+  private static long plus(long budget, long more) {
+    return budget == SizeBudget.NONE || more == SizeBudget.NONE ? SizeBudget.NONE : budget + more;
   }
 
   /**
