@@ -98,7 +98,12 @@ static void initialise(void)
     initialised = true;
 }
 
-__attribute__((export_name("guest_preinit"))) void guest_preinit(void)
+// The tests also build it under atomvm.wasm's export name (-DGUEST_INIT_EXPORT=...).
+#ifndef GUEST_INIT_EXPORT
+#define GUEST_INIT_EXPORT "guest_preinit"
+#endif
+
+__attribute__((export_name(GUEST_INIT_EXPORT))) void guest_preinit(void)
 {
     __wasm_call_ctors();
     initialise();
