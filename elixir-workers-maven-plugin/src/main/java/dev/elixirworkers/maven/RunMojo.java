@@ -3,9 +3,6 @@ package dev.elixirworkers.maven;
 import dev.elixirworkers.build.serve.LocalServer;
 import dev.elixirworkers.build.serve.ServeSettings;
 import java.io.File;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
-import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import org.apache.maven.plugin.MojoExecutionException;
 import org.apache.maven.plugin.MojoFailureException;
@@ -22,15 +19,7 @@ import org.apache.maven.plugins.annotations.Parameter;
  */
 @Mojo(name = "run", requiresProject = true, threadSafe = true)
 @Execute(phase = LifecyclePhase.PACKAGE)
-public class RunMojo extends AbstractProjectMojo {
-
-  /** The port to listen on. */
-  @Parameter(property = "elixir-workers.port", defaultValue = "8797")
-  private int port;
-
-  /** The address to bind; loopback by default so the dev server is not reachable from outside. */
-  @Parameter(property = "elixir-workers.host", defaultValue = "127.0.0.1")
-  private String host;
+public class RunMojo extends AbstractServeMojo {
 
   /**
    * {@code jvm} (the JVM host) or {@code workerd} ({@code wrangler dev}: Cloudflare's runtime from
@@ -51,22 +40,6 @@ public class RunMojo extends AbstractProjectMojo {
   /** Deletes the local KV and D1 state before starting. */
   @Parameter(property = "elixir-workers.resetState", defaultValue = "false")
   private boolean resetState;
-
-  /** Guest time per request in milliseconds, summed over its rounds; past it, 504. */
-  @Parameter(property = "elixir-workers.timeLimitMs", defaultValue = "10000")
-  private long timeLimitMs;
-
-  /** Runs of the worker per request (needs and their results); past it, 500. */
-  @Parameter(property = "elixir-workers.maxRounds", defaultValue = "8")
-  private int maxRounds;
-
-  /** Largest request body in bytes; larger ones get 413. */
-  @Parameter(property = "elixir-workers.maxBodyBytes", defaultValue = "104857600")
-  private long maxBodyBytes;
-
-  /** The worker's memory in MiB (128 on Workers); past it, 500. */
-  @Parameter(property = "elixir-workers.memoryLimitMb", defaultValue = "128")
-  private long memoryLimitMb;
 
   @Override
   protected String goal() {
@@ -97,23 +70,7 @@ public class RunMojo extends AbstractProjectMojo {
               + runtime
               + " is not a runtime — use jvm (default) or workerd");
     }
-    ServeSettings settings;
-    try {
-      settings =
-          new ServeSettings(
-              InetAddress.getByName(host),
-              port,
-              stateDirectory.toPath(),
-              resetState,
-              Duration.ofMillis(timeLimitMs),
-              maxRounds,
-              maxBodyBytes,
-              memoryLimitMb << 20,
-              Duration.ofMillis(500));
-    } catch (UnknownHostException e) {
-      throw new MojoFailureException(
-          "-Delixir-workers.host=" + host + " is not an address — use 127.0.0.1 or a local name");
-    }
+    ServeSettings settings = serveSettings(stateDirectory, resetState);
     LocalServer server = LocalServer.start(workerProject(), settings, buildLog());
     getLog()
         .info(

@@ -4,9 +4,6 @@ import dev.elixirworkers.build.serve.BackgroundServers;
 import dev.elixirworkers.build.serve.LocalServer;
 import dev.elixirworkers.build.serve.ServeSettings;
 import java.io.File;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
-import java.time.Duration;
 import org.apache.maven.plugin.MojoExecutionException;
 import org.apache.maven.plugin.MojoFailureException;
 import org.apache.maven.plugins.annotations.LifecyclePhase;
@@ -27,19 +24,11 @@ import org.apache.maven.plugins.annotations.Parameter;
     defaultPhase = LifecyclePhase.PRE_INTEGRATION_TEST,
     requiresProject = true,
     threadSafe = true)
-public class StartMojo extends AbstractProjectMojo {
-
-  /** The port to listen on; 0 picks a free one. */
-  @Parameter(property = "elixir-workers.port", defaultValue = "8797")
-  private int port;
+public class StartMojo extends AbstractServeMojo {
 
   /** The project property that receives the port actually used. */
   @Parameter(property = "elixir-workers.portProperty", defaultValue = "elixir-workers.port")
   private String portProperty;
-
-  /** The address to bind; loopback by default. */
-  @Parameter(property = "elixir-workers.host", defaultValue = "127.0.0.1")
-  private String host;
 
   /**
    * Local KV and D1 state of the started server, emptied at start unless {@code resetState=false}.
@@ -53,22 +42,6 @@ public class StartMojo extends AbstractProjectMojo {
   @Parameter(property = "elixir-workers.start.resetState", defaultValue = "true")
   private boolean resetState;
 
-  /** Guest time per request in milliseconds, summed over its rounds; past it, 504. */
-  @Parameter(property = "elixir-workers.timeLimitMs", defaultValue = "10000")
-  private long timeLimitMs;
-
-  /** Runs of the worker per request; past it, 500. */
-  @Parameter(property = "elixir-workers.maxRounds", defaultValue = "8")
-  private int maxRounds;
-
-  /** Largest request body in bytes; larger ones get 413. */
-  @Parameter(property = "elixir-workers.maxBodyBytes", defaultValue = "104857600")
-  private long maxBodyBytes;
-
-  /** The worker's memory in MiB; past it, 500. */
-  @Parameter(property = "elixir-workers.memoryLimitMb", defaultValue = "128")
-  private long memoryLimitMb;
-
   @Override
   protected String goal() {
     return "start";
@@ -76,23 +49,7 @@ public class StartMojo extends AbstractProjectMojo {
 
   @Override
   protected void run() throws MojoExecutionException, MojoFailureException {
-    ServeSettings settings;
-    try {
-      settings =
-          new ServeSettings(
-              InetAddress.getByName(host),
-              port,
-              stateDirectory.toPath(),
-              resetState,
-              Duration.ofMillis(timeLimitMs),
-              maxRounds,
-              maxBodyBytes,
-              memoryLimitMb << 20,
-              Duration.ofMillis(500));
-    } catch (UnknownHostException e) {
-      throw new MojoFailureException(
-          "-Delixir-workers.host=" + host + " is not an address — use 127.0.0.1 or a local name");
-    }
+    ServeSettings settings = serveSettings(stateDirectory, resetState);
     LocalServer server = BackgroundServers.start(workerProject(), settings, buildLog());
     project.getProperties().setProperty(portProperty, Integer.toString(server.port()));
     String url = server.uri().toString();
