@@ -1,7 +1,6 @@
 package dev.elixirworkers.build.compat;
 
-import dev.elixirworkers.build.BuildException;
-import java.util.Locale;
+import dev.elixirworkers.build.util.EnumSettings;
 
 /** What the build does with calls AtomVM cannot run. */
 public enum CompatibilityMode {
@@ -18,18 +17,11 @@ public enum CompatibilityMode {
    * @param setting names the setting in the error message, e.g. {@code <compatibility>}
    */
   public static CompatibilityMode parse(String value, String setting) {
-    if (value == null || value.isBlank()) {
-      return WARN;
-    }
-    try {
-      return valueOf(value.trim().toUpperCase(Locale.ROOT));
-    } catch (IllegalArgumentException e) {
-      throw new BuildException(
-          setting
-              + " is '"
-              + value
-              + "' — use warn (report calls AtomVM does not have), error (fail the build on them)"
-              + " or off");
-    }
+    return EnumSettings.parse(
+        CompatibilityMode.class,
+        value,
+        WARN,
+        setting,
+        "warn (report calls AtomVM does not have), error (fail the build on them) or off");
   }
 }

@@ -1,6 +1,6 @@
 package dev.elixirworkers.build.vm;
 
-import dev.elixirworkers.build.BuildException;
+import dev.elixirworkers.build.util.EnumSettings;
 import java.util.Locale;
 
 /** Where {@code atomvm.wasm} and AtomVM's standard library come from. */
@@ -21,19 +21,13 @@ public enum VmMode {
    * @param setting names the setting in the error message, e.g. {@code <vm>}
    */
   public static VmMode parse(String value, String setting) {
-    if (value == null || value.isBlank()) {
-      return AUTO;
-    }
-    try {
-      return valueOf(value.trim().toUpperCase(Locale.ROOT));
-    } catch (IllegalArgumentException e) {
-      throw new BuildException(
-          setting
-              + " is '"
-              + value
-              + "' — use auto (the prebuilt VM for the default AtomVM pin, else build from"
-              + " source), prebuilt (only the prebuilt VM) or source (always build AtomVM)");
-    }
+    return EnumSettings.parse(
+        VmMode.class,
+        value,
+        AUTO,
+        setting,
+        "auto (the prebuilt VM for the default AtomVM pin, else build from source), prebuilt (only"
+            + " the prebuilt VM) or source (always build AtomVM)");
   }
 
   public String setting() {
