@@ -9,6 +9,7 @@
 // prints one JSON line per path: {"path", "status", "bytes", "medians": [ms per
 // round], "p99s": [ms per round]}.
 
+import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -24,42 +25,64 @@ class MemoryKv {
   async get(key, { type } = {}) {
     const value = this.map.get(key);
     if (value === undefined) return null;
-    return type === "arrayBuffer" ? new TextEncoder().encode(value).buffer : value;
+    return type === "arrayBuffer"
+      ? new TextEncoder().encode(value).buffer
+      : value;
   }
   async getWithMetadata(key, options) {
     return { value: await this.get(key, options), metadata: null };
   }
   async put(key, value) {
-    this.map.set(key, typeof value === "string" ? value : new TextDecoder().decode(value));
+    this.map.set(
+      key,
+      typeof value === "string" ? value : new TextDecoder().decode(value),
+    );
   }
   async delete(key) {
     this.map.delete(key);
   }
   async list() {
-    return { keys: [...this.map.keys()].sort().map((name) => ({ name })), list_complete: true };
+    return {
+      keys: [...this.map.keys()].sort().map((name) => ({ name })),
+      list_complete: true,
+    };
   }
 }
 
-const module = await WebAssembly.compile(await readFile(join(dir, "atomvm.wasm")));
-const app = new Uint8Array(await readFile(join(dir, "app.avm")));
-const host = new WorkerHost({ module, app, log: { log() {}, error() {}, warn() {} } });
+const module = await WebAssembly.compile(
+  await readFile(join(dir, "atomvm.wasm")),
+);
+// a snapshot bundle has no app.avm: the VM holds the application
+const app = existsSync(join(dir, "app.avm"))
+  ? new Uint8Array(await readFile(join(dir, "app.avm")))
+  : undefined;
+const host = new WorkerHost({
+  module,
+  app,
+  log: { log() {}, error() {}, warn() {} },
+});
 const env = { CACHE: new MemoryKv({ greeting: "Hello from KV" }) };
 const ctx = { waitUntil() {}, passThroughOnException() {} };
 
 async function once(path) {
   const response = await host.fetch(
-    new Request("http://localhost:8797" + path, { headers: { accept: "text/html", "user-agent": "bench" } }),
+    new Request("http://localhost:8797" + path, {
+      headers: { accept: "text/html", "user-agent": "bench" },
+    }),
     env,
     ctx,
   );
   const body = new Uint8Array(await response.arrayBuffer());
   if (response.status !== 200) {
-    throw new Error(`GET ${path}: ${response.status} ${new TextDecoder().decode(body).slice(0, 300)}`);
+    throw new Error(
+      `GET ${path}: ${response.status} ${new TextDecoder().decode(body).slice(0, 300)}`,
+    );
   }
   return body.length;
 }
 
-const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))];
+const percentile = (sorted, p) =>
+  sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))];
 
 for (const path of paths) {
   const bytes = await once(path);

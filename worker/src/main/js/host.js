@@ -60,16 +60,33 @@ export function text(status, body) {
 }
 
 /**
+ * The pre-initialisation export of a plain atomvm.wasm; a snapshot no longer
+ * has it. A VM that has it reads app.avm on every run.
+ */
+export const PREINIT_EXPORT = "atomvm_wasi_preinit";
+
+/** Whether `module` is a plain atomvm.wasm, which needs app.avm at /app/app.avm. */
+export function readsApp(module) {
+  return WebAssembly.Module.exports(module).some((e) => e.name === PREINIT_EXPORT);
+}
+
+/**
  * Runs one worker: `module` is the compiled VM (a WebAssembly.Module: on
  * Workers the CompiledWasm import, never compiled at run time), `app` the bytes
- * of app.avm. Options: `limits` (see DEFAULT_LIMITS), `log` (console-like:
- * log/error), `clock` and `random` for tests.
+ * of app.avm, or nothing when the VM is a snapshot that holds the application
+ * (its /app is then empty). Options: `limits` (see DEFAULT_LIMITS), `log`
+ * (console-like: log/error), `clock` and `random` for tests.
  */
 export class WorkerHost {
   constructor({ module, app, limits = {}, log = console, clock = SYSTEM_CLOCK, random, onPass } = {}) {
     if (!(module instanceof WebAssembly.Module)) throw new TypeError("module must be a WebAssembly.Module");
+    if (app == null && readsApp(module)) {
+      throw new TypeError(`app is required: this VM is not a snapshot and reads ${APP} on every request`);
+    }
     this.module = module;
-    this.appDir = new InMemoryDirectory({ [APP]: app instanceof Uint8Array ? app : new Uint8Array(app) });
+    this.appDir = new InMemoryDirectory(
+      app == null ? {} : { [APP]: app instanceof Uint8Array ? app : new Uint8Array(app) },
+    );
     this.limits = Object.freeze({ ...DEFAULT_LIMITS, ...limits });
     this.log = log;
     this.clock = clock;

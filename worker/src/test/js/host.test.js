@@ -57,6 +57,29 @@ test("the guest reads app.avm from the read-only /app preopen", async () => {
   assert.equal((await run("/args")).body, "atomvm /app/app.avm");
 });
 
+test("without app.avm (a snapshot VM) the /app preopen is empty and the arguments stay", async () => {
+  const { module } = await testGuest();
+  const h = new WorkerHost({ module, log: recordingLog() });
+  assert.equal(text((await h.handle(request("/dir"))).body), ".\n..\n");
+  assert.equal((await h.handle(request("/file"))).status, 500);
+  assert.equal(text((await h.handle(request("/args"))).body), "atomvm /app/app.avm");
+});
+
+test("a VM that is not a snapshot (it exports atomvm_wasi_preinit) needs app.avm", async () => {
+  const name = new TextEncoder().encode("atomvm_wasi_preinit");
+  // (module (func) (export "atomvm_wasi_preinit" (func 0)))
+  const bytes = new Uint8Array([
+    ...[0, 0x61, 0x73, 0x6d, 1, 0, 0, 0],
+    ...[1, 4, 1, 0x60, 0, 0],
+    ...[3, 2, 1, 0],
+    ...[7, name.length + 4, 1, name.length, ...name, 0, 0],
+    ...[10, 4, 1, 2, 0, 0x0b],
+  ]);
+  const module = await WebAssembly.compile(bytes);
+  assert.throws(() => new WorkerHost({ module }), /app is required: this VM is not a snapshot/);
+  assert.ok(new WorkerHost({ module, app: new Uint8Array(1) }));
+});
+
 test("random bytes differ between requests; the time is now", async () => {
   const a = (await run("/random")).body;
   const b = (await run("/random")).body;

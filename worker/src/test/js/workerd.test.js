@@ -53,6 +53,7 @@ before(async () => {
 
 after(async () => {
   if (mf) await mf.dispose();
+  if (snapshotMf) await snapshotMf.dispose();
 });
 
 const get = (path, init) => fetch(new URL(path, base), init);
@@ -79,6 +80,35 @@ test("workerd: a binary body, repeated headers and set-cookie survive the round 
 test("workerd: app.avm arrives as Data at /app/app.avm", async () => {
   const r = await get("/file");
   assert.deepEqual(new Uint8Array(await r.arrayBuffer()), appBytes());
+});
+
+let snapshotMf;
+
+test("workerd: worker-snapshot.js (a snapshot VM) runs without app.avm; /app is empty", async () => {
+  const dir = join(WORKER_DIR, "target/workerd-test/snapshot-bundle");
+  mkdirSync(dir, { recursive: true });
+  const js = join(WORKER_DIR, "src/main/js");
+  for (const f of readdirSync(js)) if (f !== "worker.js") cpSync(join(js, f), join(dir, f));
+  cpSync(join(js, "worker-snapshot.js"), join(dir, "worker.js"));
+  cpSync(join(GUEST_DIR, "atomvm.wasm"), join(dir, "atomvm.wasm"));
+  snapshotMf = new Miniflare({
+    modules: true,
+    scriptPath: join(dir, "worker.js"),
+    modulesRoot: dir,
+    modulesRules: [
+      { type: "ESModule", include: ["**/*.js"] },
+      { type: "CompiledWasm", include: ["**/*.wasm"] },
+      { type: "Data", include: ["**/*.avm"] },
+    ],
+    compatibilityDate: "2025-01-01",
+    host: "127.0.0.1",
+    port: 0,
+    cf: false,
+    inspectorPort: undefined,
+  });
+  const url = await snapshotMf.ready;
+  assert.equal(await (await fetch(new URL("/dir", url))).text(), ".\n..\n");
+  assert.equal(await (await fetch(new URL("/args", url))).text(), "atomvm /app/app.avm");
 });
 
 test("workerd: a trap is a 500 and the next request gets a fresh instance", async () => {

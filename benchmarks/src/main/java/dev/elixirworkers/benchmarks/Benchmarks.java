@@ -29,6 +29,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -366,8 +367,17 @@ public final class Benchmarks {
       String snapRaw = na;
       String snapGzip = na;
       if (hasSnapshot) {
-        snapRaw = kib(total ? snapshotSizes.totalRaw() : snapshotSizes.rows().get(i).raw());
-        snapGzip = kib(total ? snapshotSizes.totalGzip() : snapshotSizes.rows().get(i).gzip());
+        // a snapshot bundle has no app.avm: the snapshot holds it
+        Optional<SizeReport.Row> row =
+            snapshotSizes.rows().stream().filter(r -> r.name().equals(name)).findFirst();
+        snapRaw =
+            total
+                ? kib(snapshotSizes.totalRaw())
+                : row.map(r -> kib(r.raw())).orElse("not shipped");
+        snapGzip =
+            total
+                ? kib(snapshotSizes.totalGzip())
+                : row.map(r -> kib(r.gzip())).orElse("not shipped");
       }
       md.append(
           String.format(
@@ -377,7 +387,10 @@ public final class Benchmarks {
   }
 
   static SizeReport sizes(Path worker) throws IOException {
-    List<String> names = new ArrayList<>(List.of("atomvm.wasm", "app.avm"));
+    List<String> names = new ArrayList<>(List.of("atomvm.wasm"));
+    if (Files.isRegularFile(worker.resolve("app.avm"))) {
+      names.add("app.avm");
+    }
     try (Stream<Path> files = Files.list(worker)) {
       files
           .map(f -> f.getFileName().toString())

@@ -30,6 +30,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The build of one worker, in two steps the lifecycle runs at different phases: {@link #compile}
@@ -103,10 +104,18 @@ public final class WorkerBuild {
     return result;
   }
 
-  /** What {@link #bundle} made. */
+  /**
+   * What {@link #bundle} made.
+   *
+   * @param wasm the worker directory's atomvm.wasm
+   * @param avm the packed app.avm in the work directory; the worker directory has a copy unless
+   *     {@code snapshot}
+   * @param snapshot whether atomvm.wasm is a snapshot that holds app.avm
+   */
   public record Bundle(
       Path wasm,
       Path avm,
+      boolean snapshot,
       PackResult pack,
       SizeReport sizes,
       CompatibilityChecker.Report compatibility) {}
@@ -144,45 +153,28 @@ public final class WorkerBuild {
     } else {
       log.info("Snapshot off (<snapshot>false</snapshot>): shipping the plain atomvm.wasm");
     }
+    // a snapshot holds app.avm in its memory: the bundle does not ship it again
     SizeReport sizes =
         WorkerAssembler.assemble(
-            shipped, project.appArchive(), project.workerDirectory(), wrangler);
+            shipped,
+            project.snapshot() ? Optional.empty() : Optional.of(project.appArchive()),
+            project.workerDirectory(),
+            wrangler);
     log.info(
         wrangler
             .source()
             .map(s -> "wrangler.jsonc made from " + relative(s))
             .orElse("wrangler.jsonc made with defaults (the project has no wrangler.jsonc)"));
     log.info("Worker assembled in " + relative(project.workerDirectory()) + ":");
-    SizeBudget budget = project.snapshot() ? snapshotBudget(sizeBudget) : sizeBudget;
-    sizes.lines(budget).forEach(line -> log.info("  " + line));
-    budget.enforce(sizes);
+    sizes.lines(sizeBudget).forEach(line -> log.info("  " + line));
+    sizeBudget.enforce(sizes);
     return new Bundle(
         project.workerDirectory().resolve(WorkerAssembler.WASM),
-        project.workerDirectory().resolve(WorkerAssembler.AVM),
+        project.appArchive(),
+        project.snapshot(),
         pack,
         sizes,
         compat);
-  }
-
-  /**
-   * The budget of a bundle whose atomvm.wasm is a snapshot: the snapshot's memory holds app.avm
-   * (AtomVM runs the modules' code in place), so the VM's file gets the VM's budget plus the
-   * application's; the other budgets stay.
-   */
-  static SizeBudget snapshotBudget(SizeBudget b) {
-    return new SizeBudget(
-        plus(b.wasmRaw(), b.avmRaw()),
-        plus(b.wasmGzip(), b.avmGzip()),
-        b.avmRaw(),
-        b.avmGzip(),
-        b.jsRaw(),
-        b.jsGzip(),
-        b.totalRaw(),
-        b.totalGzip());
-  }
-
-  private static long plus(long budget, long more) {
-    return budget == SizeBudget.NONE || more == SizeBudget.NONE ? SizeBudget.NONE : budget + more;
   }
 
   /**

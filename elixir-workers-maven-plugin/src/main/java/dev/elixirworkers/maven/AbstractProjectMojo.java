@@ -78,15 +78,19 @@ abstract class AbstractProjectMojo extends AbstractWorkerMojo {
   @Parameter(property = "elixir-workers.budget.wasm")
   private String sizeBudgetWasm;
 
-  /** Size budget of {@code atomvm.wasm}, gzip (default 256KiB). */
+  /** Size budget of {@code atomvm.wasm} (with a snapshot: VM and application), gzip. */
   @Parameter(property = "elixir-workers.budget.wasm.gzip")
   private String sizeBudgetWasmGzip;
 
-  /** Size budget of {@code app.avm}, raw (default 1MiB). */
+  /**
+   * Size budget of {@code app.avm}, raw (default 1MiB). It ships only with {@code
+   * <snapshot>false</snapshot>}: a snapshot's {@code atomvm.wasm} holds the application and falls
+   * under the wasm budgets.
+   */
   @Parameter(property = "elixir-workers.budget.avm")
   private String sizeBudgetAvm;
 
-  /** Size budget of {@code app.avm}, gzip (default 256KiB). */
+  /** Size budget of {@code app.avm} (shipped only without a snapshot), gzip (default 256KiB). */
   @Parameter(property = "elixir-workers.budget.avm.gzip")
   private String sizeBudgetAvmGzip;
 
@@ -150,8 +154,8 @@ abstract class AbstractProjectMojo extends AbstractWorkerMojo {
   /**
    * Pre-initialise the bundled {@code atomvm.wasm}: at package time the VM runs once inside the
    * build (wasmtime), reads {@code app.avm} and loads its modules, and its memory becomes the
-   * shipped module, so requests skip that work. {@code false} ships the plain VM, which reads
-   * {@code app.avm} on every request.
+   * shipped module, so requests skip that work; the bundle then has no {@code app.avm}. {@code
+   * false} ships the plain VM and {@code app.avm}, which it reads on every request.
    */
   @Parameter(property = "elixir-workers.snapshot", defaultValue = "true")
   private boolean snapshot;

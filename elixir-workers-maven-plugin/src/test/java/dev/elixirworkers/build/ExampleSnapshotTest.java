@@ -166,6 +166,15 @@ class ExampleSnapshotTest {
     assertTrue(snapshotLog.contains("Pre-initialised atomvm.wasm"), snapshotLog.lines.toString());
   }
 
+  @Test
+  void onlyThePlainBundleShipsAppAvmAndWorkerJsImportsItOnlyThere() throws Exception {
+    assertFalse(Files.exists(snapshotWorker.resolve(WorkerBundle.APP)));
+    assertTrue(Files.exists(plainWorker.resolve(WorkerBundle.APP)));
+    assertFalse(Files.readString(snapshotWorker.resolve("worker.js")).contains("app.avm\""));
+    assertTrue(Files.readString(plainWorker.resolve("worker.js")).contains("./app.avm\""));
+    assertTrue(WorkerBundle.load(snapshotWorker).app().isEmpty());
+  }
+
   private static List<String> exports(Path worker) throws Exception {
     return WasmModule.parse(Files.readAllBytes(worker.resolve(WorkerBundle.WASM)))
         .exports()
@@ -236,12 +245,12 @@ class ExampleSnapshotTest {
         script,
         String.join(
             "\n",
-            "import { readFileSync } from 'node:fs';",
+            "import { existsSync, readFileSync } from 'node:fs';",
             "import { WorkerHost } from " + JSON.writeValueAsString(host.toUri().toString()) + ";",
             "const dir = process.argv[2];",
             "const module = new WebAssembly.Module(readFileSync(dir + '/atomvm.wasm'));",
-            "const host = new WorkerHost({ module, app: readFileSync(dir + '/app.avm'),"
-                + " log: { log() {}, error() {} } });",
+            "const app = existsSync(dir + '/app.avm') ? readFileSync(dir + '/app.avm') : undefined;",
+            "const host = new WorkerHost({ module, app, log: { log() {}, error() {} } });",
             "const requests = " + JSON.writeValueAsString(requests) + ";",
             "const out = [];",
             "for (const r of requests) {",

@@ -207,15 +207,11 @@ class ExampleWorkerEndToEndTest {
         bundle.pack().modules().stream().noneMatch(m -> m.module().equals("init")),
         "init.beam would switch AtomVM into OTP boot mode");
     assertTrue(Files.exists(bundle.wasm()));
+    assertTrue(bundle.snapshot(), "the example builds with the default: a snapshot");
+    assertTrue(!Files.exists(bundle.wasm().resolveSibling("app.avm")), "a snapshot holds app.avm");
+    assertTrue(Files.exists(bundle.avm()), "packed in the work directory");
     assertEquals(
-        List.of(
-            "atomvm.wasm",
-            "app.avm",
-            "worker.js",
-            "host.js",
-            "wasi.js",
-            "frames.js",
-            "bindings.js"),
+        List.of("atomvm.wasm", "worker.js", "host.js", "wasi.js", "frames.js", "bindings.js"),
         bundle.sizes().rows().stream().map(row -> row.name()).toList());
   }
 }

@@ -97,7 +97,12 @@ public final class WorkerRuntime implements AutoCloseable {
     this.bundle = bundle;
     this.options = options;
     this.module = WasiModule.load(WasmtimeEngine.shared(), bundle.wasm(), options.memoryLimit);
-    this.appDir = InMemoryDirectory.of(WorkerBundle.APP, bundle.app());
+    // a snapshot holds the application: its /app is empty
+    this.appDir =
+        bundle
+            .app()
+            .map(app -> InMemoryDirectory.of(WorkerBundle.APP, app))
+            .orElseGet(() -> InMemoryDirectory.builder().build());
     prepareSpare();
   }
 

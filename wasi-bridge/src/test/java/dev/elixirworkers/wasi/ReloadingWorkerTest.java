@@ -129,7 +129,7 @@ class ReloadingWorkerTest {
         Thread.sleep(20);
       }
       assertEquals(2, builds.get());
-      assertEquals("one", new String(worker.get().bundle().app()));
+      assertEquals("one", new String(worker.get().bundle().app().orElseThrow()));
     }
   }
 
@@ -160,7 +160,7 @@ class ReloadingWorkerTest {
 
       java.util.concurrent.CompletableFuture<String> request =
           java.util.concurrent.CompletableFuture.supplyAsync(
-              () -> new String(worker.get().bundle().app()));
+              () -> new String(worker.get().bundle().app().orElseThrow()));
       Thread.sleep(100);
       assertTrue(!request.isDone(), "the request waits for the build in progress");
       release.countDown();

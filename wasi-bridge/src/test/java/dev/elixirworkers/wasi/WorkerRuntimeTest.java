@@ -303,12 +303,64 @@ class WorkerRuntimeTest {
   }
 
   @Test
-  void bundleWithoutAppArchiveNamesTheMissingFile(@TempDir Path dir) throws Exception {
-    java.nio.file.Files.write(dir.resolve("atomvm.wasm"), new byte[] {0, 'a', 's', 'm'});
+  void bundleWithoutAppArchiveNamesTheMissingFileWhenTheVmReadsIt(@TempDir Path dir)
+      throws Exception {
+    java.nio.file.Files.write(
+        dir.resolve("atomvm.wasm"), moduleExporting(WorkerBundle.PREINIT_EXPORT));
 
     NoSuchFileException e = assertThrows(NoSuchFileException.class, () -> WorkerBundle.load(dir));
 
     assertTrue(e.getMessage().contains("app.avm"), e.getMessage());
+    assertTrue(e.getMessage().contains("is not a snapshot"), e.getMessage());
     assertTrue(e.getMessage().contains("mvn package"), e.getMessage());
+  }
+
+  @Test
+  void bundleWithoutVmNamesTheMissingFile(@TempDir Path dir) throws Exception {
+    java.nio.file.Files.write(dir.resolve("app.avm"), new byte[] {1});
+
+    NoSuchFileException e = assertThrows(NoSuchFileException.class, () -> WorkerBundle.load(dir));
+
+    assertTrue(e.getMessage().contains("atomvm.wasm"), e.getMessage());
+  }
+
+  @Test
+  void snapshotBundleLoadsWithoutAppArchiveAndTheGuestSeesAnEmptyAppDirectory(@TempDir Path dir)
+      throws Exception {
+    java.nio.file.Files.write(dir.resolve("atomvm.wasm"), TestGuest.bundle().wasm());
+
+    WorkerBundle bundle = WorkerBundle.load(dir);
+
+    assertTrue(bundle.app().isEmpty(), bundle.toString());
+    try (WorkerRuntime snapshot = WorkerRuntime.create(bundle)) {
+      WorkerResponse listing = snapshot.handle(WorkerRequest.of("GET", BASE + "/dir"));
+      assertEquals(200, listing.status(), listing.bodyText());
+      assertTrue(listing.bodyText().lines().noneMatch("app.avm"::equals), listing.bodyText());
+      assertEquals(
+          500, snapshot.handle(WorkerRequest.of("GET", BASE + "/file")).status(), "no app.avm");
+    }
+  }
+
+  @Test
+  void onlyAVmExportingThePreinitEntryReadsTheAppArchive() throws Exception {
+    assertTrue(WorkerBundle.readsApp(moduleExporting(WorkerBundle.PREINIT_EXPORT)));
+    assertTrue(!WorkerBundle.readsApp(moduleExporting("_start")));
+    assertTrue(!WorkerBundle.readsApp(TestGuest.bundle().wasm()));
+    assertTrue(!WorkerBundle.readsApp(new byte[] {0, 'a', 's', 'm'}));
+    assertTrue(!WorkerBundle.readsApp(new byte[] {0, 'a', 's', 'm', 1, 0, 0, 0, 7, 9, 1}));
+  }
+
+  /** (module (func) (export NAME (func 0))), assembled by hand. */
+  static byte[] moduleExporting(String name) {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    out.writeBytes(new byte[] {0, 'a', 's', 'm', 1, 0, 0, 0});
+    out.writeBytes(new byte[] {1, 4, 1, 0x60, 0, 0}); // type: () -> ()
+    out.writeBytes(new byte[] {3, 2, 1, 0}); // function 0 of type 0
+    byte[] n = name.getBytes(StandardCharsets.UTF_8);
+    out.writeBytes(new byte[] {7, (byte) (n.length + 4), 1, (byte) n.length});
+    out.writeBytes(n);
+    out.writeBytes(new byte[] {0, 0}); // func 0
+    out.writeBytes(new byte[] {10, 4, 1, 2, 0, 0x0b}); // code: no locals, end
+    return out.toByteArray();
   }
 }

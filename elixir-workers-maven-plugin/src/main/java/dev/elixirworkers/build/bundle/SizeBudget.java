@@ -9,8 +9,10 @@ import java.util.regex.Pattern;
 
 /**
  * Size limits for what a worker uploads, raw and gzip, per kind of file and in total. A limit of
- * {@link #NONE} (0) is no limit. The defaults leave room above the example worker and catch a build
- * that suddenly grows; the total gzip default is Cloudflare's limit on the free plan.
+ * {@link #NONE} (0) is no limit. A budget covers the files of its kind that the worker ships: with
+ * a snapshot there is no app.avm (atomvm.wasm holds the application, under the wasm budget). The
+ * defaults leave room above the example worker and catch a build that suddenly grows; the total
+ * gzip default is Cloudflare's limit on the free plan.
  */
 public record SizeBudget(
     long wasmRaw,
@@ -49,11 +51,16 @@ public record SizeBudget(
         "Wasm",
         "wasm",
         "the AtomVM build: it changes with the AtomVM source and the plugin version; MinSizeRel"
-            + " with LTO, and wasm-opt (binaryen) on the PATH, keep it small"),
+            + " with LTO, and wasm-opt (binaryen) on the PATH, keep it small. A snapshot (the"
+            + " default) also holds the application, app.avm's modules loaded in its memory: run"
+            + " with -X to see each packed module and why it was packed; with"
+            + " <snapshot>false</snapshot> the plain VM and app.avm ship and are budgeted"
+            + " separately"),
     AVM(
         "Avm",
         "avm",
-        "the start module and every module it reaches: run with -X to see each packed module and"
+        "app.avm ships only without a snapshot; it holds the start module and every module it"
+            + " reaches: run with -X to see each packed module and"
             + " why it was packed; calls into big standard-library modules (Enum, io_lib,"
             + " gen_server, Exception) pull them in whole; move rarely used code into modules the"
             + " hot path does not reference"),

@@ -9,11 +9,12 @@ import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
- * Lays out the deployable worker directory ({@code target/worker}): the VM and the app archive (the
- * names every host looks for), the Worker's JavaScript and a {@code wrangler.jsonc}, ready for
- * {@code wrangler deploy}.
+ * Lays out the deployable worker directory ({@code target/worker}): the VM, the app archive unless
+ * the VM is a snapshot that holds the application (the names every host looks for), the Worker's
+ * JavaScript and a {@code wrangler.jsonc}, ready for {@code wrangler deploy}.
  */
 public final class WorkerAssembler {
   public static final String WASM = "atomvm.wasm";
@@ -24,25 +25,44 @@ public final class WorkerAssembler {
 
   /** The VM and the archive only (the JVM host's needs). */
   public static SizeReport assemble(Path vmWasm, Path appAvm, Path workerDirectory) {
-    try {
-      Files.createDirectories(workerDirectory);
-      copyIfChanged(vmWasm, workerDirectory.resolve(WASM));
-      copyIfChanged(appAvm, workerDirectory.resolve(AVM));
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    return SizeReport.of(workerDirectory, List.of(WASM, AVM));
+    return assemble(vmWasm, Optional.of(appAvm), workerDirectory);
   }
 
   /**
-   * The whole Cloudflare Worker: the VM, the archive, the JavaScript modules and {@code config}
-   * rendered as {@value WranglerConfig#FILE}. Files are only rewritten when their contents change.
-   * The size table lists what is uploaded: the VM, the archive and each JavaScript module.
+   * The VM and, if given, the archive (the JVM host's needs). Without an archive (the VM is a
+   * snapshot that holds it) an {@value #AVM} left by an earlier build is deleted.
    */
+  public static SizeReport assemble(Path vmWasm, Optional<Path> appAvm, Path workerDirectory) {
+    try {
+      Files.createDirectories(workerDirectory);
+      copyIfChanged(vmWasm, workerDirectory.resolve(WASM));
+      if (appAvm.isPresent()) {
+        copyIfChanged(appAvm.get(), workerDirectory.resolve(AVM));
+      } else {
+        Files.deleteIfExists(workerDirectory.resolve(AVM));
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return SizeReport.of(workerDirectory, shipped(appAvm.isPresent()));
+  }
+
   public static SizeReport assemble(
       Path vmWasm, Path appAvm, Path workerDirectory, WranglerConfig config) {
+    return assemble(vmWasm, Optional.of(appAvm), workerDirectory, config);
+  }
+
+  /**
+   * The whole Cloudflare Worker: the VM, the archive if given, the JavaScript modules and {@code
+   * config} rendered as {@value WranglerConfig#FILE}. Without an archive the entry {@value #MAIN}
+   * does not import it (see {@link WorkerScripts#modules(boolean)}). Files are only rewritten when
+   * their contents change. The size table lists what is uploaded: the VM, the archive and each
+   * JavaScript module.
+   */
+  public static SizeReport assemble(
+      Path vmWasm, Optional<Path> appAvm, Path workerDirectory, WranglerConfig config) {
     assemble(vmWasm, appAvm, workerDirectory);
-    Map<String, byte[]> scripts = WorkerScripts.modules();
+    Map<String, byte[]> scripts = WorkerScripts.modules(appAvm.isPresent());
     try {
       for (Map.Entry<String, byte[]> script : scripts.entrySet()) {
         writeIfChanged(workerDirectory.resolve(script.getKey()), script.getValue());
@@ -53,9 +73,13 @@ public final class WorkerAssembler {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    List<String> names = new ArrayList<>(List.of(WASM, AVM));
+    List<String> names = new ArrayList<>(shipped(appAvm.isPresent()));
     names.addAll(scripts.keySet());
     return SizeReport.of(workerDirectory, names);
+  }
+
+  private static List<String> shipped(boolean withApp) {
+    return withApp ? List.of(WASM, AVM) : List.of(WASM);
   }
 
   private static void copyIfChanged(Path from, Path to) throws IOException {

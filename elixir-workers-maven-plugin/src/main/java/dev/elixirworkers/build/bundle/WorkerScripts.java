@@ -20,16 +20,34 @@ public final class WorkerScripts {
   public static final List<String> MODULES =
       List.of(WorkerAssembler.MAIN, "host.js", "wasi.js", "frames.js", "bindings.js");
 
+  /**
+   * The entry shipped as {@value WorkerAssembler#MAIN} when atomvm.wasm is a snapshot: it does not
+   * import app.avm.
+   */
+  static final String SNAPSHOT_MAIN = "worker-snapshot.js";
+
   /** The npm manifest and lock file of the pinned wrangler. */
   public static final List<String> NPM_FILES = List.of("package.json", "package-lock.json");
 
   private WorkerScripts() {}
 
-  /** The Worker's modules by file name, in {@link #MODULES} order. */
+  /** The Worker's modules by file name, in {@link #MODULES} order, for a VM that reads app.avm. */
   public static Map<String, byte[]> modules() {
+    return modules(true);
+  }
+
+  /**
+   * The Worker's modules by file name, in {@link #MODULES} order.
+   *
+   * @param withApp whether the bundle ships app.avm: when not (the VM is a snapshot that holds the
+   *     application), {@value WorkerAssembler#MAIN} is {@value #SNAPSHOT_MAIN}, which does not
+   *     import it
+   */
+  public static Map<String, byte[]> modules(boolean withApp) {
     Map<String, byte[]> files = new LinkedHashMap<>();
     for (String name : MODULES) {
-      files.put(name, read(ROOT + name));
+      String source = !withApp && name.equals(WorkerAssembler.MAIN) ? SNAPSHOT_MAIN : name;
+      files.put(name, read(ROOT + source));
     }
     return files;
   }

@@ -39,6 +39,26 @@ class SizeBudgetTest {
   }
 
   @Test
+  void aSnapshotBundleHasNoAppArchiveTheWasmBudgetCoversTheSnapshotAndTheAvmBudgetNothing() {
+    SizeReport snapshot =
+        new SizeReport(
+            List.of(
+                new SizeReport.Row("atomvm.wasm", 900_000, 250_000),
+                new SizeReport.Row("worker.js", 700, 400)));
+    SizeBudget budget = new SizeBudget(0, 200 * 1024, 1, 1, 0, 0, 0, 0);
+
+    List<SizeBudget.Violation> violations = budget.check(snapshot);
+
+    assertEquals(1, violations.size(), violations.toString());
+    assertEquals(SizeBudget.Kind.WASM, violations.get(0).kind());
+    String message = violations.get(0).message();
+    assertTrue(message.startsWith("atomvm.wasm is 244.1 KiB gzip"), message);
+    assertTrue(message.contains("A snapshot (the default) also holds the application"), message);
+    assertTrue(message.contains("<snapshot>false</snapshot>"), message);
+    assertTrue(snapshot.lines(budget).stream().noneMatch(l -> l.contains("app.avm")));
+  }
+
+  @Test
   void theJavaScriptModulesShareOneBudgetAndEveryViolationIsReported() {
     SizeBudget budget = new SizeBudget(600_000, 0, 0, 0, 10_000, 0, 0, 200_000);
 

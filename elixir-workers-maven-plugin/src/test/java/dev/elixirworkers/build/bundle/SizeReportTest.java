@@ -60,4 +60,29 @@ class SizeReportTest {
         report.rows().stream().map(SizeReport.Row::name).toList());
     assertTrue(report.rows().get(2).raw() > 0);
   }
+
+  @Test
+  void aSnapshotWorkerShipsNoAppArchiveAndItsEntryDoesNotImportOne() throws IOException {
+    Path wasm = Files.write(temp.resolve("vm.wasm"), new byte[1024]);
+    Path avm = Files.write(temp.resolve("app.avm"), new byte[512]);
+    Path worker = temp.resolve("target/worker");
+    WranglerConfig config = WranglerConfig.forProject(temp, "my-worker", worker);
+    WorkerAssembler.assemble(wasm, avm, worker, config); // an earlier build without a snapshot
+
+    SizeReport report = WorkerAssembler.assemble(wasm, java.util.Optional.empty(), worker, config);
+
+    assertTrue(!Files.exists(worker.resolve("app.avm")), "the stale app.avm is gone");
+    String main = Files.readString(worker.resolve("worker.js"));
+    assertTrue(main.contains("import wasm from \"./atomvm.wasm\""), main);
+    assertTrue(!main.contains("app.avm\""), main);
+    assertEquals(
+        java.util.List.of(
+            "atomvm.wasm", "worker.js", "host.js", "wasi.js", "frames.js", "bindings.js"),
+        report.rows().stream().map(SizeReport.Row::name).toList());
+
+    WorkerAssembler.assemble(wasm, avm, worker, config); // and back
+    assertTrue(
+        Files.readString(worker.resolve("worker.js")).contains("import app from \"./app.avm\""));
+    assertTrue(Files.isRegularFile(worker.resolve("app.avm")));
+  }
 }
