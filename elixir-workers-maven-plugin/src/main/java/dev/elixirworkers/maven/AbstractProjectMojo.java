@@ -71,14 +71,14 @@ abstract class AbstractProjectMojo extends AbstractWorkerMojo {
   private String compatibility;
 
   /**
-   * Size budget of {@code atomvm.wasm}, raw (default 1MiB). Every budget is bytes or a size such as
-   * {@code 1MiB}, {@code 300KiB} or {@code 900KB}, or {@code off}; the build fails past any budget
-   * and the size table shows them.
+   * Size budget of {@code atomvm.wasm}, raw (default 1536KiB). Every budget is bytes or a size such
+   * as {@code 1MiB}, {@code 300KiB} or {@code 900KB}, or {@code off}; the build fails past any
+   * budget and the size table shows them.
    */
   @Parameter(property = "elixir-workers.budget.wasm")
   private String sizeBudgetWasm;
 
-  /** Size budget of {@code atomvm.wasm} (with a snapshot: VM and application), gzip. */
+  /** Size budget of {@code atomvm.wasm} (with a snapshot: VM and application), gzip (384KiB). */
   @Parameter(property = "elixir-workers.budget.wasm.gzip")
   private String sizeBudgetWasmGzip;
 

@@ -32,7 +32,7 @@ public record SizeBudget(
 
   public static final SizeBudget DEFAULT =
       new SizeBudget(
-          1 * MIB, 256 * KIB, 1 * MIB, 256 * KIB, 128 * KIB, 32 * KIB, 64_000_000L, 3_000_000L);
+          1536 * KIB, 384 * KIB, 1 * MIB, 256 * KIB, 128 * KIB, 32 * KIB, 64_000_000L, 3_000_000L);
 
   public static final SizeBudget UNLIMITED = new SizeBudget(0, 0, 0, 0, 0, 0, 0, 0);
 
