@@ -26,9 +26,7 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -60,14 +58,11 @@ class ExampleSnapshotTest {
 
   @BeforeAll
   static void buildBoth() throws IOException {
-    Optional<Path> atomvm = atomvmSource();
-    if (atomvm.isEmpty()) {
-      String reason =
-          "no AtomVM source: set -Datomvm.source=<AtomVM checkout> (or ATOMVM_SOURCE) to compare"
-              + " the example worker with and without the snapshot";
-      System.out.println("SKIPPED ExampleSnapshotTest: " + reason);
-      Assumptions.abort(reason);
-    }
+    Optional<Path> atomvm =
+        Optional.of(
+            GatedAtomVm.sourceOrSkip(
+                "ExampleSnapshotTest",
+                "to compare the example worker with and without the snapshot"));
     snapshotLog = new RecordingLog();
     snapshotWorker = build(atomvm, true, snapshotLog);
     plainWorker = build(atomvm, false, new RecordingLog());
@@ -78,14 +73,7 @@ class ExampleSnapshotTest {
   private static Path build(Optional<Path> atomvm, boolean snapshot, RecordingLog log)
       throws IOException {
     Path project = Files.createTempDirectory(snapshot ? "hello-snapshot" : "hello-plain");
-    Path from = Path.of("..", "examples", "hello-worker", "src");
-    try (Stream<Path> walk = Files.walk(from)) {
-      for (Path file : walk.filter(Files::isRegularFile).toList()) {
-        Path target = project.resolve("src").resolve(from.relativize(file).toString());
-        Files.createDirectories(target.getParent());
-        Files.copy(file, target);
-      }
-    }
+    GatedAtomVm.copyTree(GatedAtomVm.EXAMPLE_SOURCES, project.resolve("src"));
     WorkerProject worker =
         WorkerProject.atConventionalPaths(
                 project, "HelloWorker", atomvm, CacheDirectory.root(), true)
@@ -104,16 +92,6 @@ class ExampleSnapshotTest {
     if (plainRuntime != null) {
       plainRuntime.close();
     }
-  }
-
-  private static Optional<Path> atomvmSource() {
-    for (String value :
-        new String[] {System.getProperty("atomvm.source"), System.getenv("ATOMVM_SOURCE")}) {
-      if (value != null && !value.isBlank() && !value.startsWith("${")) {
-        return Optional.of(Path.of(value));
-      }
-    }
-    return Optional.empty();
   }
 
   private static WorkerRequest request(String[] r) {

@@ -17,9 +17,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -36,16 +34,12 @@ class ExampleWorkerEndToEndTest {
 
   @BeforeAll
   static void buildTheExample() throws IOException {
-    Optional<Path> atomvm = atomvmSource();
-    if (atomvm.isEmpty()) {
-      String reason =
-          "no AtomVM source: set -Datomvm.source=<AtomVM checkout> (or ATOMVM_SOURCE) to run the"
-              + " end-to-end tests on the example worker";
-      System.out.println("SKIPPED ExampleWorkerEndToEndTest: " + reason);
-      Assumptions.abort(reason);
-    }
+    Optional<Path> atomvm =
+        Optional.of(
+            GatedAtomVm.sourceOrSkip(
+                "ExampleWorkerEndToEndTest", "to run the end-to-end tests on the example worker"));
     project = Files.createTempDirectory("hello-worker");
-    copyTree(Path.of("..", "examples", "hello-worker", "src"), project.resolve("src"));
+    GatedAtomVm.copyTree(GatedAtomVm.EXAMPLE_SOURCES, project.resolve("src"));
     WorkerProject worker =
         WorkerProject.atConventionalPaths(
             project, "HelloWorker", atomvm, CacheDirectory.root(), true);
@@ -60,26 +54,6 @@ class ExampleWorkerEndToEndTest {
   static void close() {
     if (runtime != null) {
       runtime.close();
-    }
-  }
-
-  private static Optional<Path> atomvmSource() {
-    for (String value :
-        new String[] {System.getProperty("atomvm.source"), System.getenv("ATOMVM_SOURCE")}) {
-      if (value != null && !value.isBlank() && !value.startsWith("${")) {
-        return Optional.of(Path.of(value));
-      }
-    }
-    return Optional.empty();
-  }
-
-  private static void copyTree(Path from, Path to) throws IOException {
-    try (Stream<Path> walk = Files.walk(from)) {
-      for (Path file : walk.filter(Files::isRegularFile).toList()) {
-        Path target = to.resolve(from.relativize(file).toString());
-        Files.createDirectories(target.getParent());
-        Files.copy(file, target);
-      }
     }
   }
 
@@ -191,7 +165,7 @@ class ExampleWorkerEndToEndTest {
     RecordingLog again = new RecordingLog();
     new WorkerBuild(
             WorkerProject.atConventionalPaths(
-                project, "HelloWorker", atomvmSource(), CacheDirectory.root(), true),
+                project, "HelloWorker", GatedAtomVm.source(), CacheDirectory.root(), true),
             again)
         .bundle();
 

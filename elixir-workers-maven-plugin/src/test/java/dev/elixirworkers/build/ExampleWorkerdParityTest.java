@@ -24,9 +24,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -49,23 +47,13 @@ class ExampleWorkerdParityTest {
 
   @BeforeAll
   static void buildAndServe() throws IOException {
-    Optional<Path> atomvm = atomvmSource();
-    if (atomvm.isEmpty()) {
-      String reason =
-          "no AtomVM source: set -Datomvm.source=<AtomVM checkout> (or ATOMVM_SOURCE) to compare"
-              + " the example worker under workerd with the JVM host";
-      System.out.println("SKIPPED ExampleWorkerdParityTest: " + reason);
-      Assumptions.abort(reason);
-    }
+    Optional<Path> atomvm =
+        Optional.of(
+            GatedAtomVm.sourceOrSkip(
+                "ExampleWorkerdParityTest",
+                "to compare the example worker under workerd with the JVM host"));
     Path project = Files.createTempDirectory("hello-worker");
-    try (Stream<Path> walk = Files.walk(Path.of("..", "examples", "hello-worker", "src"))) {
-      Path from = Path.of("..", "examples", "hello-worker", "src");
-      for (Path file : walk.filter(Files::isRegularFile).toList()) {
-        Path target = project.resolve("src").resolve(from.relativize(file).toString());
-        Files.createDirectories(target.getParent());
-        Files.copy(file, target);
-      }
-    }
+    GatedAtomVm.copyTree(GatedAtomVm.EXAMPLE_SOURCES, project.resolve("src"));
     WorkerProject worker =
         WorkerProject.atConventionalPaths(
             project, "HelloWorker", atomvm, CacheDirectory.root(), true);
@@ -94,16 +82,6 @@ class ExampleWorkerdParityTest {
     if (runtime != null) {
       runtime.close();
     }
-  }
-
-  private static Optional<Path> atomvmSource() {
-    for (String value :
-        new String[] {System.getProperty("atomvm.source"), System.getenv("ATOMVM_SOURCE")}) {
-      if (value != null && !value.isBlank() && !value.startsWith("${")) {
-        return Optional.of(Path.of(value));
-      }
-    }
-    return Optional.empty();
   }
 
   /** A response reduced to what both hosts must agree on. */

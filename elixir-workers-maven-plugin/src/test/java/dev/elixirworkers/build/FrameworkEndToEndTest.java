@@ -23,9 +23,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -49,16 +47,13 @@ class FrameworkEndToEndTest {
 
   @BeforeAll
   static void buildTheWorker() throws Exception {
-    Optional<Path> atomvm = atomvmSource();
-    if (atomvm.isEmpty()) {
-      String reason =
-          "no AtomVM source: set -Datomvm.source=<AtomVM checkout> (or ATOMVM_SOURCE) to run the"
-              + " framework's end-to-end tests";
-      System.out.println("SKIPPED FrameworkEndToEndTest: " + reason);
-      Assumptions.abort(reason);
-    }
+    Optional<Path> atomvm =
+        Optional.of(
+            GatedAtomVm.sourceOrSkip(
+                "FrameworkEndToEndTest", "to run the framework's end-to-end tests"));
     project = Files.createTempDirectory("framework-worker");
-    copyTree(Path.of("src/test/resources/e2e/framework-worker/src"), project.resolve("src"));
+    GatedAtomVm.copyTree(
+        Path.of("src/test/resources/e2e/framework-worker/src"), project.resolve("src"));
     WorkerProject worker =
         WorkerProject.atConventionalPaths(
             project, "FrameworkWorker", atomvm, CacheDirectory.root(), true);
@@ -109,26 +104,6 @@ class FrameworkEndToEndTest {
         }
       } catch (Exception e) {
         // best effort
-      }
-    }
-  }
-
-  private static Optional<Path> atomvmSource() {
-    for (String value :
-        new String[] {System.getProperty("atomvm.source"), System.getenv("ATOMVM_SOURCE")}) {
-      if (value != null && !value.isBlank() && !value.startsWith("${")) {
-        return Optional.of(Path.of(value));
-      }
-    }
-    return Optional.empty();
-  }
-
-  private static void copyTree(Path from, Path to) throws IOException {
-    try (Stream<Path> walk = Files.walk(from)) {
-      for (Path file : walk.filter(Files::isRegularFile).toList()) {
-        Path target = to.resolve(from.relativize(file).toString());
-        Files.createDirectories(target.getParent());
-        Files.copy(file, target);
       }
     }
   }

@@ -3,6 +3,7 @@ package dev.elixirworkers.build.serve;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.elixirworkers.build.GatedAtomVm;
 import dev.elixirworkers.build.RecordingLog;
 import dev.elixirworkers.build.WorkerBuild;
 import dev.elixirworkers.build.WorkerProject;
@@ -25,7 +26,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
@@ -48,16 +48,13 @@ class LocalServerEndToEndTest {
 
   @BeforeAll
   static void buildAndServe() throws IOException {
-    Optional<Path> atomvm = atomvmSource();
-    if (atomvm.isEmpty()) {
-      String reason =
-          "no AtomVM source: set -Datomvm.source=<AtomVM checkout> (or ATOMVM_SOURCE) to run the"
-              + " dev server end-to-end tests on the example worker";
-      System.out.println("SKIPPED LocalServerEndToEndTest: " + reason);
-      Assumptions.abort(reason);
-    }
+    Optional<Path> atomvm =
+        Optional.of(
+            GatedAtomVm.sourceOrSkip(
+                "LocalServerEndToEndTest",
+                "to run the dev server end-to-end tests on the example worker"));
     project = Files.createTempDirectory("hello-worker-dev");
-    copyTree(Path.of("..", "examples", "hello-worker", "src"), project.resolve("src"));
+    GatedAtomVm.copyTree(GatedAtomVm.EXAMPLE_SOURCES, project.resolve("src"));
     WorkerProject worker =
         WorkerProject.atConventionalPaths(
             project, "HelloWorker", atomvm, CacheDirectory.root(), true);
@@ -88,26 +85,6 @@ class LocalServerEndToEndTest {
   static void stop() {
     if (server != null) {
       server.close();
-    }
-  }
-
-  static Optional<Path> atomvmSource() {
-    for (String value :
-        new String[] {System.getProperty("atomvm.source"), System.getenv("ATOMVM_SOURCE")}) {
-      if (value != null && !value.isBlank() && !value.startsWith("${")) {
-        return Optional.of(Path.of(value));
-      }
-    }
-    return Optional.empty();
-  }
-
-  static void copyTree(Path from, Path to) throws IOException {
-    try (Stream<Path> walk = Files.walk(from)) {
-      for (Path file : walk.filter(Files::isRegularFile).toList()) {
-        Path target = to.resolve(from.relativize(file).toString());
-        Files.createDirectories(target.getParent());
-        Files.copy(file, target);
-      }
     }
   }
 
