@@ -16,7 +16,10 @@
  *
  * - `read_request/0`: all of stdin (the request frame) as one binary;
  * - `write_response/1`: writes iodata to stdout, the only writer of stdout;
- * - `log/1`: writes iodata to stderr.
+ * - `log/1`: writes iodata to stderr;
+ * - `read_frame/0`: all of stdin as the request head, decoded from JSON in C,
+ *   and the body (what `ElixirWorkers.Frame` does in Elixir on the host BEAM);
+ * - `json_headers/1`: response headers as the JSON array of the response head.
  */
 
 #include <context.h>
@@ -37,11 +40,16 @@
 #include <sys/random.h>
 #include <unistd.h>
 
+#include "frame_json.h"
 #include "platform_defaultatoms.h"
 
 #define READ_CHUNK_SIZE 16384
 // getentropy() returns at most this many bytes per call.
 #define ENTROPY_CHUNK_SIZE 256
+// A head carries the results of reads (a KV value may have 25 MiB); the same
+// limits as ElixirWorkers.Frame.
+#define MAX_HEAD_BYTES (128 * 1024 * 1024)
+#define MAX_HEAD_DEPTH 1024
 
 static term nif_atomvm_platform(Context *ctx, int argc, term argv[])
 {
@@ -166,23 +174,21 @@ static term write_iodata(Context *ctx, int fd, term data)
     return OK_ATOM;
 }
 
-static term nif_host_read_request(Context *ctx, int argc, term argv[])
+// All of stdin into a new malloc'd buffer; 0 or an errno value.
+static int read_stdin(char **data, size_t *data_size)
 {
-    UNUSED(argc);
-    UNUSED(argv);
-
     size_t capacity = READ_CHUNK_SIZE;
     size_t size = 0;
     char *buf = malloc(capacity);
     if (IS_NULL_PTR(buf)) {
-        RAISE_ERROR(OUT_OF_MEMORY_ATOM);
+        return ENOMEM;
     }
     for (;;) {
         if (size == capacity) {
             char *bigger = realloc(buf, capacity * 2);
             if (IS_NULL_PTR(bigger)) {
                 free(buf);
-                RAISE_ERROR(OUT_OF_MEMORY_ATOM);
+                return ENOMEM;
             }
             buf = bigger;
             capacity *= 2;
@@ -194,14 +200,37 @@ static term nif_host_read_request(Context *ctx, int argc, term argv[])
             }
             int read_errno = errno;
             free(buf);
-            RAISE_ERROR(posix_errno_to_term(read_errno, ctx->global));
+            return read_errno;
         }
         if (n == 0) {
             break;
         }
         size += (size_t) n;
     }
+    *data = buf;
+    *data_size = size;
+    return 0;
+}
 
+static term raise_errno(Context *ctx, int error)
+{
+    if (error == ENOMEM) {
+        RAISE_ERROR(OUT_OF_MEMORY_ATOM);
+    }
+    RAISE_ERROR(posix_errno_to_term(error, ctx->global));
+}
+
+static term nif_host_read_request(Context *ctx, int argc, term argv[])
+{
+    UNUSED(argc);
+    UNUSED(argv);
+
+    char *buf;
+    size_t size;
+    int error = read_stdin(&buf, &size);
+    if (UNLIKELY(error != 0)) {
+        return raise_errno(ctx, error);
+    }
     if (UNLIKELY(memory_ensure_free(ctx, term_binary_heap_size(size)) != MEMORY_GC_OK)) {
         free(buf);
         RAISE_ERROR(OUT_OF_MEMORY_ATOM);
@@ -213,6 +242,117 @@ static term nif_host_read_request(Context *ctx, int argc, term argv[])
     }
     memcpy((char *) term_binary_data(bin), buf, size);
     free(buf);
+    return bin;
+}
+
+/*
+ * The request frame, split and its head decoded: `{ok, Head, Body}`, or
+ * `{error, missing_newline}`, `{error, {invalid_json, {Reason, Position}}}`
+ * (ElixirWorkers.Frame's errors). Checking the head's fields stays in Elixir.
+ */
+static term nif_host_read_frame(Context *ctx, int argc, term argv[])
+{
+    UNUSED(argc);
+    UNUSED(argv);
+
+    char *buf;
+    size_t size;
+    int error = read_stdin(&buf, &size);
+    if (UNLIKELY(error != 0)) {
+        return raise_errno(ctx, error);
+    }
+
+    const char *newline = memchr(buf, '\n', size);
+    if (newline == NULL) {
+        free(buf);
+        if (UNLIKELY(memory_ensure_free(ctx, TUPLE_SIZE(2)) != MEMORY_GC_OK)) {
+            RAISE_ERROR(OUT_OF_MEMORY_ATOM);
+        }
+        term result = term_alloc_tuple(2, &ctx->heap);
+        term_put_tuple_element(result, 0, ERROR_ATOM);
+        term_put_tuple_element(result, 1, MISSING_NEWLINE_ATOM);
+        return result;
+    }
+    size_t head_size = (size_t) (newline - buf);
+    size_t body_size = size - head_size - 1;
+
+    struct FrameJsonError json_error;
+    size_t head_heap;
+    bool valid;
+    if (head_size > MAX_HEAD_BYTES) {
+        json_error.reason = "too_large";
+        json_error.position = MAX_HEAD_BYTES;
+        valid = false;
+    } else {
+        valid = frame_json_scan(buf, head_size, MAX_HEAD_DEPTH, &head_heap, &json_error);
+    }
+    if (!valid) {
+        free(buf);
+        // {error, {invalid_json, {Reason, Position}}}
+        if (UNLIKELY(memory_ensure_free(ctx, 3 * TUPLE_SIZE(2) + BOXED_INT64_SIZE) != MEMORY_GC_OK)) {
+            RAISE_ERROR(OUT_OF_MEMORY_ATOM);
+        }
+        char atom[32];
+        size_t length = strlen(json_error.reason);
+        atom[0] = (char) length;
+        memcpy(atom + 1, json_error.reason, length);
+        term reason = term_alloc_tuple(2, &ctx->heap);
+        term_put_tuple_element(reason, 0, globalcontext_make_atom(ctx->global, atom));
+        term_put_tuple_element(reason, 1, term_make_maybe_boxed_int64((avm_int64_t) json_error.position, &ctx->heap));
+        term invalid = term_alloc_tuple(2, &ctx->heap);
+        term_put_tuple_element(invalid, 0, INVALID_JSON_ATOM);
+        term_put_tuple_element(invalid, 1, reason);
+        term result = term_alloc_tuple(2, &ctx->heap);
+        term_put_tuple_element(result, 0, ERROR_ATOM);
+        term_put_tuple_element(result, 1, invalid);
+        return result;
+    }
+
+    size_t needed = head_heap + term_binary_heap_size(body_size) + TUPLE_SIZE(3);
+    if (UNLIKELY(memory_ensure_free(ctx, needed) != MEMORY_GC_OK)) {
+        free(buf);
+        RAISE_ERROR(OUT_OF_MEMORY_ATOM);
+    }
+    term head = frame_json_build(ctx, buf, head_size);
+    term body = term_create_uninitialized_binary(body_size, &ctx->heap, ctx->global);
+    if (UNLIKELY(term_is_invalid_term(head) || term_is_invalid_term(body))) {
+        free(buf);
+        RAISE_ERROR(OUT_OF_MEMORY_ATOM);
+    }
+    memcpy((char *) term_binary_data(body), newline + 1, body_size);
+    free(buf);
+
+    term result = term_alloc_tuple(3, &ctx->heap);
+    term_put_tuple_element(result, 0, OK_ATOM);
+    term_put_tuple_element(result, 1, head);
+    term_put_tuple_element(result, 2, body);
+    return result;
+}
+
+/*
+ * `[{Name, Value}]` (binaries) as the JSON text `[["name","value"],...]`,
+ * or `error` when the list is not like that or a string is not UTF-8: the
+ * caller then raises its own error.
+ */
+static term nif_host_json_headers(Context *ctx, int argc, term argv[])
+{
+    UNUSED(argc);
+
+    size_t size;
+    bool out_of_memory;
+    char *json = frame_json_encode_headers(argv[0], &size, &out_of_memory);
+    if (json == NULL) {
+        if (out_of_memory) {
+            RAISE_ERROR(OUT_OF_MEMORY_ATOM);
+        }
+        return ERROR_ATOM;
+    }
+    if (UNLIKELY(memory_ensure_free(ctx, term_binary_heap_size(size)) != MEMORY_GC_OK)) {
+        free(json);
+        RAISE_ERROR(OUT_OF_MEMORY_ATOM);
+    }
+    term bin = term_from_literal_binary(json, size, &ctx->heap, ctx->global);
+    free(json);
     return bin;
 }
 
@@ -250,6 +390,14 @@ static const struct Nif host_write_response_nif = {
     .base.type = NIFFunctionType,
     .nif_ptr = nif_host_write_response
 };
+static const struct Nif host_read_frame_nif = {
+    .base.type = NIFFunctionType,
+    .nif_ptr = nif_host_read_frame
+};
+static const struct Nif host_json_headers_nif = {
+    .base.type = NIFFunctionType,
+    .nif_ptr = nif_host_json_headers
+};
 static const struct Nif host_log_nif = {
     .base.type = NIFFunctionType,
     .nif_ptr = nif_host_log
@@ -268,6 +416,8 @@ static const struct PlatformNif platform_nifs[] = {
     { "elixir_workers_host:read_request/0", &host_read_request_nif },
     { "elixir_workers_host:write_response/1", &host_write_response_nif },
     { "elixir_workers_host:log/1", &host_log_nif },
+    { "elixir_workers_host:read_frame/0", &host_read_frame_nif },
+    { "elixir_workers_host:json_headers/1", &host_json_headers_nif },
 };
 
 const struct Nif *platform_nifs_get_nif(const char *nifname)

@@ -86,7 +86,12 @@ defmodule ElixirWorkers.App do
   """
   @spec run(module(), keyword()) :: :ok
   def run(module, opts \\ []) do
-    serve = fn -> Host.write_response(respond(module, Host.read_request(), &Host.log/1, opts)) end
+    serve = fn ->
+      # the head is decoded in C (elixir_workers_host:read_frame/0)
+      request = Frame.decode_read(Host.read_frame())
+      Host.write_response(respond_decoded(module, request, &Host.log/1, opts))
+    end
+
     {pid, ref} = :erlang.spawn_opt(serve, [:monitor | heap_growth()])
 
     receive do
@@ -115,8 +120,11 @@ defmodule ElixirWorkers.App do
   option, else `ELIXIR_WORKERS_ENV`).
   """
   @spec respond(module(), binary(), (iodata() -> term()), keyword()) :: iodata()
-  def respond(module, frame, log, opts \\ []) do
-    case Frame.decode_request(frame) do
+  def respond(module, frame, log, opts \\ []),
+    do: respond_decoded(module, Frame.decode_request(frame), log, opts)
+
+  defp respond_decoded(module, request, log, opts) do
+    case request do
       {:ok, conn} ->
         debug =
           case :lists.keyfind(:debug_errors, 1, opts) do

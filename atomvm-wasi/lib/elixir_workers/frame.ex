@@ -7,7 +7,7 @@ defmodule ElixirWorkers.Frame do
   never escaped: the response body is written as the handler's iodata.
   """
 
-  alias ElixirWorkers.{Conn, JSON, URL}
+  alias ElixirWorkers.{Conn, Host, JSON, URL}
 
   @version 1
 
@@ -26,6 +26,15 @@ defmodule ElixirWorkers.Frame do
         {:error, :missing_newline}
     end
   end
+
+  @doc false
+  # The request frame as the WASI platform reads it
+  # (`ElixirWorkers.Host.read_frame/0`): split, the head decoded in C.
+  @spec decode_read({:ok, term(), binary()} | {:error, term()}) ::
+          {:ok, Conn.t()} | {:error, term()}
+  def decode_read({:ok, head, body}), do: decode_head({:ok, head}, body)
+  def decode_read({:error, {:invalid_json, reason}}), do: decode_head({:error, reason}, "")
+  def decode_read({:error, _reason} = error), do: error
 
   @doc """
   Encodes the final response of a `Conn` as a frame (iodata), with the
@@ -141,8 +150,19 @@ defmodule ElixirWorkers.Frame do
   defp check_body(size, body) when is_integer(size) and size == byte_size(body), do: {:ok, body}
   defp check_body(size, body), do: {:error, {:body_size_mismatch, size, byte_size(body)}}
 
-  defp encode_headers([]), do: "[]"
-  defp encode_headers([first | rest]), do: [?[, encode_header(first) | encode_more_headers(rest)]
+  # natively inside AtomVM; the Elixir encoder below on the host BEAM, and
+  # for headers the NIF refuses (it raises the error)
+  defp encode_headers(headers) do
+    case Host.json_headers(headers) do
+      json when is_binary(json) -> json
+      _ -> encode_headers_elixir(headers)
+    end
+  end
+
+  defp encode_headers_elixir([]), do: "[]"
+
+  defp encode_headers_elixir([first | rest]),
+    do: [?[, encode_header(first) | encode_more_headers(rest)]
 
   defp encode_more_headers([]), do: [?]]
 

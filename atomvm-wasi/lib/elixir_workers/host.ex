@@ -16,6 +16,28 @@ defmodule ElixirWorkers.Host do
   @spec read_request() :: binary()
   def read_request, do: :elixir_workers_host.read_request()
 
+  @doc """
+  All of stdin, split into the request head, decoded from JSON in C, and the
+  body: `{:ok, head, body}`, `{:error, :missing_newline}` or
+  `{:error, {:invalid_json, {reason, position}}}`.
+  """
+  @spec read_frame() :: {:ok, term(), binary()} | {:error, term()}
+  def read_frame, do: :elixir_workers_host.read_frame()
+
+  @doc """
+  Response headers (`{name, value}` binaries) as the JSON array of a response
+  head, encoded in C; `:error` when they are not such pairs of UTF-8 strings.
+  Outside AtomVM (tests on the host BEAM) `:undefined`.
+  """
+  @spec json_headers([{binary(), binary()}]) :: binary() | :error | :undefined
+  def json_headers(headers) do
+    try do
+      :elixir_workers_host.json_headers(headers)
+    catch
+      :error, :undef -> :undefined
+    end
+  end
+
   @doc "Writes iodata to stdout, unescaped. Call it once, with the whole response frame."
   @spec write_response(iodata()) :: :ok
   def write_response(iodata), do: :elixir_workers_host.write_response(iodata)
