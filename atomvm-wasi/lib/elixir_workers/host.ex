@@ -49,9 +49,12 @@ defmodule ElixirWorkers.Host do
   @doc "`n` cryptographically random bytes (WASI `random_get` inside the VM)."
   @spec random_bytes(non_neg_integer()) :: binary()
   def random_bytes(n) when is_integer(n) and n >= 0 do
-    case :erlang.system_info(:machine) do
-      ~c"ATOM" -> :atomvm.rand_bytes(n)
-      _ -> host_random_bytes(n)
+    # no system_info(:machine) check: its charlist and the literal it is
+    # compared with cost more than the call
+    try do
+      :atomvm.rand_bytes(n)
+    catch
+      :error, :undef -> host_random_bytes(n)
     end
   end
 

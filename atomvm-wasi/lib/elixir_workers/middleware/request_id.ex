@@ -52,10 +52,11 @@ defmodule ElixirWorkers.Middleware.RequestId do
 
   @doc "A new id: 32 random hex digits."
   @spec generate() :: binary()
-  def generate, do: hex(Host.random_bytes(16))
+  def generate, do: :erlang.list_to_binary(hex(Host.random_bytes(16)))
 
-  defp hex(<<>>), do: ""
-  defp hex(<<a::4, b::4, rest::binary>>), do: <<digit(a), digit(b)>> <> hex(rest)
+  # a list, turned into a binary once (appending to a binary copies it)
+  defp hex(<<>>), do: []
+  defp hex(<<a::4, b::4, rest::binary>>), do: [digit(a), digit(b) | hex(rest)]
 
   defp digit(d) when d < 10, do: ?0 + d
   defp digit(d), do: ?a + d - 10
