@@ -44,68 +44,6 @@ public record WorkerProject(
     Optional<Path> toolchainRoot,
     boolean snapshot) {
 
-  /** A project whose bundle holds a snapshot of the VM. */
-  public WorkerProject(
-      Path baseDirectory,
-      Path elixirSources,
-      Path erlangSources,
-      Path workDirectory,
-      Path workerDirectory,
-      String startModule,
-      Optional<Path> atomvmSource,
-      AtomVmRelease release,
-      Path cacheRoot,
-      boolean offline,
-      String workerName,
-      VmInput vm,
-      Optional<Path> toolchainRoot) {
-    this(
-        baseDirectory,
-        elixirSources,
-        erlangSources,
-        workDirectory,
-        workerDirectory,
-        startModule,
-        atomvmSource,
-        release,
-        cacheRoot,
-        offline,
-        workerName,
-        vm,
-        toolchainRoot,
-        true);
-  }
-
-  /** A project that builds its VM from source with the toolchain found on this machine. */
-  public WorkerProject(
-      Path baseDirectory,
-      Path elixirSources,
-      Path erlangSources,
-      Path workDirectory,
-      Path workerDirectory,
-      String startModule,
-      Optional<Path> atomvmSource,
-      AtomVmRelease release,
-      Path cacheRoot,
-      boolean offline,
-      String workerName) {
-    this(
-        baseDirectory,
-        elixirSources,
-        erlangSources,
-        workDirectory,
-        workerDirectory,
-        startModule,
-        atomvmSource,
-        release,
-        cacheRoot,
-        offline,
-        workerName,
-        VmInput.SOURCE,
-        Optional.empty(),
-        true);
-  }
-
   /** This project with another {@link #vm}. */
   public WorkerProject withVm(VmInput vm) {
     return new WorkerProject(
@@ -142,32 +80,6 @@ public record WorkerProject(
         vm,
         toolchainRoot,
         snapshot);
-  }
-
-  /** A project whose Worker is named after its directory. */
-  public WorkerProject(
-      Path baseDirectory,
-      Path elixirSources,
-      Path erlangSources,
-      Path workDirectory,
-      Path workerDirectory,
-      String startModule,
-      Optional<Path> atomvmSource,
-      AtomVmRelease release,
-      Path cacheRoot,
-      boolean offline) {
-    this(
-        baseDirectory,
-        elixirSources,
-        erlangSources,
-        workDirectory,
-        workerDirectory,
-        startModule,
-        atomvmSource,
-        release,
-        cacheRoot,
-        offline,
-        String.valueOf(baseDirectory.toAbsolutePath().normalize().getFileName()));
   }
 
   /** This project with snapshots on or off. */
@@ -210,7 +122,10 @@ public record WorkerProject(
     return workDirectory.resolve("app.avm");
   }
 
-  /** A conventional Maven layout under {@code baseDirectory}. */
+  /**
+   * A conventional Maven layout under {@code baseDirectory}: the Worker named after the directory,
+   * the VM built from source with the toolchain found on this machine, and a snapshot.
+   */
   public static WorkerProject atConventionalPaths(
       Path baseDirectory,
       String startModule,
@@ -228,6 +143,10 @@ public record WorkerProject(
         atomvmSource,
         AtomVmRelease.DEFAULT,
         cacheRoot,
-        offline);
+        offline,
+        String.valueOf(base.getFileName()),
+        VmInput.SOURCE,
+        Optional.empty(),
+        true);
   }
 }
