@@ -13,9 +13,12 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Deque;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -25,12 +28,35 @@ import java.util.stream.Stream;
  * Packs BEAM modules into an AtomVM archive: the start module and what it reaches, stripped to the
  * chunks AtomVM reads.
  *
- * <p>Tree-shaking follows, from the start module: import tables; atoms in the atom table and in
- * literals that name an {@code Elixir.*} module present in the inputs (aliases passed around and
- * called through {@code apply}); modules of external fun literals; and implementations of packed
- * protocols ({@code Proto.Type} modules exporting {@code __impl__/1}, which dispatch reaches by a
- * computed name). Other atoms are never followed: the atom {@code init} would pull in {@code
- * init.beam}, and its presence switches AtomVM into OTP boot mode.
+ * <p>Tree-shaking follows functions, and packs the modules with at least one reachable function
+ * (code is never rewritten: a packed module keeps all its functions). {@link FunctionReferences}
+ * decodes each function's code; from a reachable function the packer follows local calls and the
+ * local functions it makes funs of ({@code FunT}), imports it calls (unless AtomVM implements the
+ * function natively) and external fun literals it loads ({@code &Mod.fun/1}), each to exactly that
+ * function. A call of a function the target module does not export does not pack the module.
+ *
+ * <p>Some modules are called by a name computed or passed around at run time ({@code apply}, {@code
+ * erlang:apply/3}, {@code make_fun/3}, {@code mod.fun()} on a variable, behaviour callbacks, {@code
+ * struct.message(e)}); the analysis cannot see which of their functions run, so every export of
+ * such a module is reachable ("whole"). A module is whole when:
+ *
+ * <ul>
+ *   <li>it is the start module, or listed in {@code extraModules};
+ *   <li>reachable code uses its name as an atom: an instruction operand, or an atom inside a
+ *       literal it loads. This covers {@code apply} and callbacks, whose module arrives as an atom
+ *       that some reachable code wrote, and a module passing {@code __MODULE__} on. An {@code
+ *       Elixir.*} atom also packs the module (aliases passed around; exception and struct modules);
+ *       other atoms only make an already packed module whole: the atom {@code init} would pull in
+ *       {@code init.beam}, whose presence switches AtomVM into OTP boot mode;
+ *   <li>it implements a packed protocol ({@code Proto.Type} exporting {@code __impl__/1}: dispatch
+ *       computes the name);
+ *   <li>its code cannot be decoded (an instruction or literal this packer does not know): it is
+ *       then followed as one unit, all its imports, atoms and literals, as before functions were
+ *       followed.
+ * </ul>
+ *
+ * <p>Atoms built at run time ({@code String.to_atom/1}, {@code Module.concat/2}) are invisible to
+ * this rule, as they were to the module-level one: {@code extraModules} covers them.
  *
  * <p>The output is a function of the inputs only: start module first, then by name, no timestamps.
  */
@@ -129,78 +155,211 @@ public final class AvmPacker {
               + " Elixir.MyApp.Handler) or remove them from <extraModules>.");
     }
 
-    Deque<String> queue = new ArrayDeque<>();
-    chosen.put(start, mark(start, Reason.START, null));
-    queue.add(start);
-    for (String extra : request.extraModules()) {
-      if (chosen.putIfAbsent(extra, mark(extra, Reason.EXTRA, null)) == null) {
-        queue.add(extra);
+    new Shaker(request, available, excluded, chosen, unresolved, excludedReferences).run(start);
+  }
+
+  /** Function-level reachability over the inputs; see the class comment for the rule. */
+  private static final class Shaker {
+    /** The node standing for a whole module that cannot be followed function by function. */
+    private static final String WHOLE_MODULE = "*";
+
+    private final PackRequest request;
+    private final Map<String, Candidate> available;
+    private final Set<String> excluded;
+    private final Map<String, PackedModule> chosen;
+    private final Set<String> unresolved;
+    private final Set<String> excludedReferences;
+    private final Map<String, Optional<Map<String, FunctionReferences.Function>>> functions =
+        new HashMap<>();
+    private final Set<String> wholesale = new HashSet<>();
+    private final Set<String> reached = new HashSet<>();
+    private final Set<String> atomsSeen = new HashSet<>();
+    private final Deque<String[]> queue = new ArrayDeque<>();
+
+    Shaker(
+        PackRequest request,
+        Map<String, Candidate> available,
+        Set<String> excluded,
+        Map<String, PackedModule> chosen,
+        Set<String> unresolved,
+        Set<String> excludedReferences) {
+      this.request = request;
+      this.available = available;
+      this.excluded = excluded;
+      this.chosen = chosen;
+      this.unresolved = unresolved;
+      this.excludedReferences = excludedReferences;
+    }
+
+    void run(String start) {
+      include(start, Reason.START, null);
+      wholesale(start);
+      for (String extra : request.extraModules()) {
+        include(extra, Reason.EXTRA, null);
+        wholesale(extra);
+      }
+      while (true) {
+        while (!queue.isEmpty()) {
+          String[] node = queue.removeFirst();
+          follow(node[0], node[1]);
+        }
+        // Protocol dispatch computes implementation names (Proto.Type) at run time.
+        boolean added = false;
+        List<String> protocols =
+            chosen.keySet().stream()
+                .filter(m -> available.get(m).beam().exports("__protocol__", 1))
+                .sorted()
+                .toList();
+        for (String protocol : protocols) {
+          for (Map.Entry<String, Candidate> e : available.entrySet()) {
+            String name = e.getKey();
+            if (name.startsWith(protocol + ".")
+                && !chosen.containsKey(name)
+                && !excluded.contains(name)
+                && e.getValue().beam().exports("__impl__", 1)) {
+              include(name, Reason.PROTOCOL_IMPL, protocol);
+              wholesale(name);
+              added = true;
+            }
+          }
+        }
+        if (!added) {
+          break;
+        }
       }
     }
 
-    while (true) {
-      while (!queue.isEmpty()) {
-        String module = queue.removeFirst();
-        BeamFile beam = available.get(module).beam();
-        Map<String, Reason> refs = new TreeMap<>();
+    private Optional<Map<String, FunctionReferences.Function>> functionsOf(String module) {
+      return functions.computeIfAbsent(module, m -> FunctionReferences.of(available.get(m).beam()));
+    }
+
+    /** Packs {@code module} if it can be; false when it is excluded or absent. */
+    private boolean include(String module, Reason reason, String via) {
+      if (chosen.containsKey(module)) {
+        return true;
+      }
+      if (excluded.contains(module)) {
+        excludedReferences.add(module);
+        return false;
+      }
+      if (!available.containsKey(module)) {
+        unresolved.add(module);
+        return false;
+      }
+      chosen.put(module, mark(module, reason, via));
+      if (atomsSeen.contains(module) || functionsOf(module).isEmpty()) {
+        wholesale(module);
+      }
+      return true;
+    }
+
+    /** Every export of a packed module is reachable (it was reached by a route not followed). */
+    private void wholesale(String module) {
+      if (!chosen.containsKey(module) || !wholesale.add(module)) {
+        return;
+      }
+      if (functionsOf(module).isEmpty()) {
+        reach(module, WHOLE_MODULE);
+      }
+      for (BeamFile.Export export : available.get(module).beam().exports()) {
+        reach(module, export.function() + "/" + export.arity());
+      }
+    }
+
+    private void reach(String module, String function) {
+      if (reached.add(module + ":" + function)) {
+        queue.add(new String[] {module, function});
+      }
+    }
+
+    /** A call of {@code module:function/arity} (or a fun of it) from {@code via}. */
+    private void call(String mfa, Reason reason, String via) {
+      int colon = mfa.indexOf(':');
+      String module = mfa.substring(0, colon);
+      String function = mfa.substring(colon + 1);
+      if (module.equals(via)) {
+        reach(module, function); // a fully qualified call of the module's own export
+        return;
+      }
+      if (function.isEmpty()) {
+        if (include(module, reason, via)) {
+          wholesale(module);
+        }
+        return;
+      }
+      if (available.containsKey(module) && !excluded.contains(module)) {
+        int slash = function.lastIndexOf('/');
+        if (!available
+            .get(module)
+            .beam()
+            .exports(
+                function.substring(0, slash), Integer.parseInt(function.substring(slash + 1)))) {
+          return; // undef whether or not the module is packed
+        }
+      }
+      if (include(module, reason, via)) {
+        reach(module, function);
+      }
+    }
+
+    /** An atom used by reachable code of {@code via}: a module it names may be called by name. */
+    private void atom(String atom, Reason reason, String via) {
+      if (!atomsSeen.add(atom) && !chosen.containsKey(atom)) {
+        return;
+      }
+      if (chosen.containsKey(atom)) {
+        wholesale(atom);
+      } else if (atom.startsWith(ELIXIR_PREFIX) && available.containsKey(atom)) {
+        include(atom, reason, via);
+      }
+    }
+
+    private boolean isNative(String mfa) {
+      return request.nativeFunctions().contains(mfa);
+    }
+
+    private void follow(String module, String function) {
+      BeamFile beam = available.get(module).beam();
+      if (function.equals(WHOLE_MODULE)) {
         for (BeamFile.Import imported : beam.imports()) {
-          String key = imported.module() + ":" + imported.function() + "/" + imported.arity();
-          if (!request.nativeFunctions().contains(key)) {
-            refs.putIfAbsent(imported.module(), Reason.IMPORT);
+          String mfa = imported.module() + ":" + imported.function() + "/" + imported.arity();
+          if (!isNative(mfa)) {
+            call(mfa, Reason.IMPORT, module);
           }
         }
         LiteralReferences literals = beam.literalReferences();
         for (String funModule : literals.funModules()) {
-          refs.putIfAbsent(funModule, Reason.FUN_LITERAL);
+          call(funModule + ":", Reason.FUN_LITERAL, module);
         }
         for (String atom : beam.atoms()) {
-          if (atom.startsWith(ELIXIR_PREFIX) && available.containsKey(atom)) {
-            refs.putIfAbsent(atom, Reason.ELIXIR_ATOM);
-          }
+          atom(atom, Reason.ELIXIR_ATOM, module);
         }
         for (String atom : literals.atoms()) {
-          if (atom.startsWith(ELIXIR_PREFIX) && available.containsKey(atom)) {
-            refs.putIfAbsent(atom, Reason.LITERAL_ATOM);
-          }
+          atom(atom, Reason.LITERAL_ATOM, module);
         }
-        refs.remove(module);
-        for (Map.Entry<String, Reason> ref : refs.entrySet()) {
-          String target = ref.getKey();
-          if (chosen.containsKey(target)) {
-            continue;
-          }
-          if (excluded.contains(target)) {
-            excludedReferences.add(target);
-          } else if (!available.containsKey(target)) {
-            unresolved.add(target);
-          } else {
-            chosen.put(target, mark(target, ref.getValue(), module));
-            queue.add(target);
-          }
+        return;
+      }
+      FunctionReferences.Function fn =
+          functionsOf(module).map(functions -> functions.get(function)).orElse(null);
+      if (fn == null) {
+        return; // exported but not defined: the loader would reject it, nothing to follow
+      }
+      for (String local : fn.locals()) {
+        reach(module, local);
+      }
+      for (String mfa : fn.externals()) {
+        if (!isNative(mfa)) {
+          call(mfa, Reason.IMPORT, module);
         }
       }
-      // Protocol dispatch computes implementation names (Proto.Type) at run time.
-      boolean added = false;
-      List<String> protocols =
-          chosen.keySet().stream()
-              .filter(m -> available.get(m).beam().exports("__protocol__", 1))
-              .sorted()
-              .toList();
-      for (String protocol : protocols) {
-        for (Map.Entry<String, Candidate> e : available.entrySet()) {
-          String name = e.getKey();
-          if (name.startsWith(protocol + ".")
-              && !chosen.containsKey(name)
-              && !excluded.contains(name)
-              && e.getValue().beam().exports("__impl__", 1)) {
-            chosen.put(name, mark(name, Reason.PROTOCOL_IMPL, protocol));
-            queue.add(name);
-            added = true;
-          }
-        }
+      for (String mfa : fn.funLiterals()) {
+        call(mfa, Reason.FUN_LITERAL, module);
       }
-      if (!added) {
-        break;
+      for (String atom : fn.atoms()) {
+        atom(atom, Reason.ELIXIR_ATOM, module);
+      }
+      for (String atom : fn.literalAtoms()) {
+        atom(atom, Reason.LITERAL_ATOM, module);
       }
     }
   }

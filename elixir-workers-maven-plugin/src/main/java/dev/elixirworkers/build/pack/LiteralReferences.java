@@ -2,9 +2,12 @@ package dev.elixirworkers.build.pack;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Collections;
+import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Consumer;
 import java.util.zip.DataFormatException;
 import java.util.zip.Inflater;
 
@@ -13,16 +16,20 @@ import java.util.zip.Inflater;
  * struct's {@code __struct__}) are encoded in the external term format and are not in the atom
  * table, and an external fun literal ({@code &Foo.bar/1}) names a module without an import entry.
  *
- * @param atoms every atom found in a literal, sorted
+ * @param atoms every atom found in a literal, sorted, except the module and function of an external
+ *     fun (those are in {@code funs})
  * @param funModules the modules of external fun literals ({@code EXPORT_EXT}), sorted
+ * @param funs the external fun literals as {@code module:function/arity}, sorted (those whose
+ *     function and arity are an atom and an integer)
  */
-public record LiteralReferences(Set<String> atoms, Set<String> funModules) {
+public record LiteralReferences(Set<String> atoms, Set<String> funModules, Set<String> funs) {
 
-  static final LiteralReferences NONE = new LiteralReferences(Set.of(), Set.of());
+  static final LiteralReferences NONE = new LiteralReferences(Set.of(), Set.of(), Set.of());
 
   public LiteralReferences {
     atoms = Collections.unmodifiableSet(new TreeSet<>(atoms));
     funModules = Collections.unmodifiableSet(new TreeSet<>(funModules));
+    funs = Collections.unmodifiableSet(new TreeSet<>(funs));
   }
 
   /**
@@ -31,37 +38,67 @@ public record LiteralReferences(Set<String> atoms, Set<String> funModules) {
    * tree-shaker keep fewer modules, and {@code extraModules} covers that.
    */
   static LiteralReferences scan(byte[] table, String origin) {
-    Set<String> atoms = new TreeSet<>();
-    Set<String> funModules = new TreeSet<>();
+    Scanner all = new Scanner();
+    forEachTerm(table, origin, term -> all.scan(term));
+    return all.references();
+  }
+
+  /**
+   * The references of each literal of the table, by literal index (what a {@code Code} chunk's
+   * literal operands count). A literal that cannot be decoded, or that holds a local fun ({@code
+   * NEW_FUN_EXT}: which function it runs is not followed), gets {@code null}: who uses it must
+   * assume it could reach anything.
+   */
+  static List<LiteralReferences> scanEach(byte[] table, String origin) {
+    List<LiteralReferences> result = new ArrayList<>();
+    forEachTerm(
+        table,
+        origin,
+        term -> {
+          Scanner one = new Scanner();
+          result.add(one.scan(term) && !one.localFun ? one.references() : null);
+        });
+    return result;
+  }
+
+  private static void forEachTerm(byte[] table, String origin, Consumer<ByteBuffer> visitor) {
     ByteBuffer in = ByteBuffer.wrap(table);
     try {
       int count = in.getInt();
       for (int i = 0; i < count; i++) {
         int size = in.getInt();
         int start = in.position();
-        try {
-          ByteBuffer term = ByteBuffer.wrap(table, start, size).slice();
-          if (Byte.toUnsignedInt(term.get()) == 131) {
-            new Scanner(atoms, funModules).term(term);
-          }
-        } catch (RuntimeException | DataFormatException e) {
-          // undecodable term: skip it, see above
-        }
+        visitor.accept(ByteBuffer.wrap(table, start, size).slice());
         in.position(start + size);
       }
     } catch (RuntimeException e) {
       throw new BeamFormatException(origin + ": damaged literal table", e);
     }
-    return new LiteralReferences(atoms, funModules);
   }
 
   private static final class Scanner {
-    private final Set<String> atoms;
-    private final Set<String> funModules;
+    private final Set<String> atoms = new TreeSet<>();
+    private final Set<String> funModules = new TreeSet<>();
+    private final Set<String> funs = new TreeSet<>();
+    private boolean collect = true;
+    private boolean localFun;
 
-    Scanner(Set<String> atoms, Set<String> funModules) {
-      this.atoms = atoms;
-      this.funModules = funModules;
+    /** Scans one literal (version byte, then a term); false when it could not be decoded. */
+    boolean scan(ByteBuffer literal) {
+      collect = true;
+      try {
+        if (Byte.toUnsignedInt(literal.get()) != 131) {
+          return false;
+        }
+        term(literal);
+        return true;
+      } catch (RuntimeException | DataFormatException e) {
+        return false; // undecodable term: skipped, see scan()
+      }
+    }
+
+    LiteralReferences references() {
+      return new LiteralReferences(atoms, funModules, funs);
     }
 
     /** Reads one term; returns the atom's text when the term is an atom, else null. */
@@ -119,13 +156,25 @@ public record LiteralReferences(Set<String> atoms, Set<String> funModules) {
         case 109 -> skip(in, in.getInt()); // BINARY_EXT
         case 110 -> skip(in, 1 + Byte.toUnsignedInt(in.get())); // SMALL_BIG_EXT
         case 111 -> skip(in, 1 + in.getInt()); // LARGE_BIG_EXT
-        case 112 -> skip(in, in.getInt() - 4); // NEW_FUN_EXT: size includes itself
+        case 112 -> { // NEW_FUN_EXT: size includes itself
+          localFun = true;
+          skip(in, in.getInt() - 4);
+        }
         case 113 -> { // EXPORT_EXT: Module, Function, Arity
+          // The fun's own atoms are not collected: they name what it calls, in funs.
+          boolean collecting = collect;
+          collect = false;
           String module = term(in);
+          String function = term(in);
+          int arity =
+              in.get(in.position()) == 97 ? Byte.toUnsignedInt(in.get(in.position() + 1)) : -1;
           term(in);
-          term(in);
+          collect = collecting;
           if (module != null) {
             funModules.add(module);
+            if (function != null && arity >= 0) {
+              funs.add(module + ":" + function + "/" + arity);
+            }
           }
         }
         case 116 -> elements(in, 2 * in.getInt()); // MAP_EXT
@@ -158,7 +207,9 @@ public record LiteralReferences(Set<String> atoms, Set<String> funModules) {
       byte[] bytes = new byte[length];
       in.get(bytes);
       String atom = new String(bytes, utf8 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1);
-      atoms.add(atom);
+      if (collect) {
+        atoms.add(atom);
+      }
       return atom;
     }
 

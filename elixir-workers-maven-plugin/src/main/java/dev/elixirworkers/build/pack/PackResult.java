@@ -13,9 +13,9 @@ import java.util.Set;
  * @param written false when {@code output} already held these exact bytes and was left alone
  * @param modules the packed modules in archive order (start module first)
  * @param archiveSize bytes in the archive
- * @param unresolvedModules modules referenced by import tables or fun literals but absent from the
- *     inputs, sorted; most are implemented natively by AtomVM ({@code erlang}, {@code atomvm}), the
- *     rest fail with {@code undef} when called
+ * @param unresolvedModules modules called or named in fun literals by reachable code but absent
+ *     from the inputs, sorted; most are implemented natively by AtomVM ({@code erlang}, {@code
+ *     atomvm}), the rest fail with {@code undef} when called
  * @param excludedReferences excluded modules (see {@link PackRequest#excludedModules()}) that
  *     something referenced, sorted
  * @param elapsed time spent packing
@@ -33,13 +33,15 @@ public record PackResult(
   /** Why a module is in the archive. */
   public enum Reason {
     START,
-    /** named in the import table of {@code via} */
+    /** reachable code of {@code via} calls one of its functions (an import) */
     IMPORT,
-    /** an {@code Elixir.*} atom in the atom table of {@code via} */
+    /** reachable code of {@code via} uses its name, an {@code Elixir.*} atom, as an operand */
     ELIXIR_ATOM,
-    /** an {@code Elixir.*} atom inside a literal of {@code via} */
+    /**
+     * its name, an {@code Elixir.*} atom, is in a literal loaded by reachable code of {@code via}
+     */
     LITERAL_ATOM,
-    /** the module of an external fun literal ({@code &Mod.fun/1}) in {@code via} */
+    /** reachable code of {@code via} loads an external fun literal ({@code &Mod.fun/1}) of it */
     FUN_LITERAL,
     /** implements protocol {@code via}, which is packed (implementations are found by name) */
     PROTOCOL_IMPL,

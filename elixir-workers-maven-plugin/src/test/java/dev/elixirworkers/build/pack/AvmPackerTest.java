@@ -297,6 +297,152 @@ class AvmPackerTest {
         result.unresolvedModules().contains("erlang"), result.unresolvedModules().toString());
   }
 
+  // --- function-level reachability ---------------------------------------------------------------
+
+  /** Compiles Erlang modules given as {@code -module} sources into one directory. */
+  private static Path erlModules(String dir, String... sources) {
+    try {
+      Path src = Files.createDirectories(work.resolve(dir).resolve("src"));
+      for (String source : sources) {
+        String module = source.substring("-module(".length(), source.indexOf(')'));
+        Files.writeString(src.resolve(module + ".erl"), source + "\n");
+      }
+      return Fixtures.compile(src, work.resolve(dir).resolve("ebin"));
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Modules used only by functions nothing calls; each test adds one route that reaches them. */
+  private static final String LIB =
+      "-module(lib).\n-export([used/0, unused/0]).\nused() -> ok.\nunused() -> only_unused:go().";
+
+  private static final String ONLY_UNUSED =
+      "-module(only_unused).\n-export([go/0]).\ngo() -> gone.";
+
+  private static java.util.Set<String> packedFrom(String dir, String start, String... sources) {
+    List<String> all = new java.util.ArrayList<>(List.of(sources));
+    all.add(LIB);
+    all.add(ONLY_UNUSED);
+    return pack(PackRequest.builder(start).input(erlModules(dir, all.toArray(String[]::new))))
+        .moduleNames()
+        .stream()
+        .collect(Collectors.toSet());
+  }
+
+  @Test
+  void aModuleReachedOnlyFromFunctionsNothingCallsIsLeftOut() {
+    var packed =
+        packedFrom(
+            "reach-unused",
+            "s",
+            "-module(s).\n-export([start/0]).\nstart() -> lib:used().\n"
+                + "dead() -> only_unused:go().\n-compile({nowarn_unused_function, dead/0}).");
+    assertTrue(packed.contains("lib"), packed.toString());
+    assertFalse(packed.contains("only_unused"), "lib:unused/0 and s:dead/0 never run: " + packed);
+  }
+
+  @Test
+  void localCallsAndFunsOfReachableFunctionsAreFollowed() {
+    var packed =
+        packedFrom(
+            "reach-locals",
+            "s",
+            // The fun escapes (the compiler would inline one called on the spot).
+            "-module(s).\n-export([start/0]).\nstart() -> put(f, fun() -> helper() end).\n"
+                + "helper() -> only_unused:go().");
+    assertTrue(packed.contains("only_unused"), packed.toString());
+  }
+
+  @Test
+  void anExternalFunLiteralReachesExactlyThatFunction() {
+    var packed =
+        packedFrom(
+            "reach-funlit", "s", "-module(s).\n-export([start/0]).\nstart() -> fun lib:used/0.");
+    assertTrue(packed.contains("lib"), packed.toString());
+    assertFalse(packed.contains("only_unused"), packed.toString());
+    var unused =
+        packedFrom(
+            "reach-funlit2", "s", "-module(s).\n-export([start/0]).\nstart() -> fun lib:unused/0.");
+    assertTrue(unused.contains("only_unused"), unused.toString());
+  }
+
+  @Test
+  void aModuleNamedByAnAtomInReachableCodeHasEveryExportReachable() {
+    // apply/3 on a module named by an atom: lib:unused/0 may be what runs.
+    var applied =
+        packedFrom(
+            "reach-apply",
+            "s",
+            "-module(s).\n-export([start/0]).\n"
+                + "start() -> lib:used(), apply(lib, get(function_name), []).");
+    assertTrue(applied.contains("only_unused"), applied.toString());
+  }
+
+  @Test
+  void aModulePassingItsOwnNameOnHasEveryExportReachable() {
+    // A behaviour callback, a gen_server: code elsewhere calls back by that name.
+    var callback =
+        packedFrom(
+            "reach-self",
+            "s",
+            "-module(s).\n-export([start/0]).\nstart() -> cb:go().",
+            "-module(cb).\n-export([go/0, handle/0]).\ngo() -> runner:run(?MODULE).\n"
+                + "handle() -> lib:unused().",
+            "-module(runner).\n-export([run/1]).\nrun(M) -> M:handle().");
+    assertTrue(callback.contains("only_unused"), callback.toString());
+  }
+
+  @Test
+  void aModuleNamedInALiteralOfReachableCodeHasEveryExportReachable() {
+    // A list of handlers: the atom is in the literal table only.
+    var listed =
+        packedFrom(
+            "reach-literal",
+            "s",
+            "-module(s).\n-export([start/0]).\nstart() -> lib:used(), put(handlers, [lib, other]).");
+    assertTrue(listed.contains("only_unused"), listed.toString());
+  }
+
+  @Test
+  void elixirModulesNamedByAtomsAreStillPackedWholeEvenIfNotCalled() {
+    Map<String, PackedModule> packed = byName(pack(PackRequest.builder(START).input(app)));
+    // HelloWorker passes Dynamic.Target around (run_with/1): everything it exports is kept.
+    assertEquals(Reason.ELIXIR_ATOM, packed.get("Elixir.Dynamic.Target").reason());
+    assertTrue(packed.containsKey("Elixir.Greeter.Person"), packed.keySet().toString());
+  }
+
+  @Test
+  void aModuleWhoseCodeCannotBeDecodedIsFollowedAsAWhole() throws Exception {
+    Path dir =
+        erlModules(
+            "reach-opaque",
+            "-module(s).\n-export([start/0]).\nstart() -> lib:used().",
+            LIB,
+            ONLY_UNUSED);
+    assertFalse(pack(PackRequest.builder("s").input(dir)).moduleNames().contains("only_unused"));
+
+    // An instruction this packer does not know (a newer compiler's) in lib's code.
+    BeamFile lib = BeamFile.read(dir.resolve("lib.beam"));
+    List<BeamFile.Chunk> chunks = new java.util.ArrayList<>();
+    for (BeamFile.Chunk chunk : lib.chunks()) {
+      if (chunk.id().equals("Code")) {
+        byte[] code = chunk.data().clone();
+        int first = 4 + java.nio.ByteBuffer.wrap(code).getInt(0);
+        assertEquals(1, code[first], "lib's code starts with a label");
+        code[first] = (byte) 0xfe;
+        chunk = new BeamFile.Chunk("Code", code);
+      }
+      chunks.add(chunk);
+    }
+    Path patched = Files.createDirectories(work.resolve("reach-opaque-patched"));
+    Files.write(patched.resolve("lib.beam"), BeamFile.build(chunks));
+    assertTrue(FunctionReferences.of(BeamFile.read(patched.resolve("lib.beam"))).isEmpty());
+
+    PackResult result = pack(PackRequest.builder("s").input(patched).input(dir));
+    assertTrue(result.moduleNames().contains("only_unused"), result.moduleNames().toString());
+  }
+
   private static Path compileErl(Path dir, String module, String body) {
     try {
       Path src = Files.createDirectories(dir.resolve("src"));
