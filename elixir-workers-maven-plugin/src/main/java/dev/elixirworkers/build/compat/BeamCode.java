@@ -2,6 +2,7 @@ package dev.elixirworkers.build.compat;
 
 import dev.elixirworkers.build.pack.BeamFile;
 import dev.elixirworkers.build.pack.BeamFormatException;
+import dev.elixirworkers.build.pack.BeamOpcodes;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -25,16 +26,6 @@ import java.util.TreeSet;
 final class BeamCode {
   /** One call in a module's code. {@code line} is 0 when unknown. */
   record CallSite(Mfa target, String file, int line) {}
-
-  // Arities of the generic BEAM instructions 1..184 (OTP's genop.tab; 181-184 are OTP 26-28).
-  private static final int[] ARITY = {
-    -1, 1, 3, 0, 2, 3, 2, 2, 3, 2, 4, 5, 2, 3, 2, 3, 2, 1, 1, 0, 0, 0, 0, 2, 1, 1, 2, 4, 4, 4, 4, 4,
-    4, 4, 4, 4, 4, 4, 3, 3, 3, 3, 3, 3, 3, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 1, 2, 1,
-    2, 3, 3, 3, 3, 3, 2, 1, 1, 0, 1, 1, 3, 2, 2, 2, 5, 5, 5, 4, 2, 1, 1, 2, 2, 5, 5, 5, 2, 1, 0, 1,
-    2, 2, 4, 4, 4, 4, 3, 1, 2, 1, 1, 1, 2, 6, 3, 5, 1, 2, 2, 3, 5, 7, 7, 7, 5, 3, 2, 2, 5, 6, 2, 2,
-    2, 2, 1, 3, 4, 0, 8, 6, 2, 6, 5, 4, 5, 4, 5, 4, 3, 3, 3, 3, 3, 0, 1, 1, 7, 1, 5, 5, 2, 3, 3, 4,
-    0, 0, 2, 2, 2, 3, 4, 3, 2, 2, 4, 3, 1, 2, 1, 1, 1, 6, 3, 0, 1, 5, 3, 2, 4
-  };
 
   private static final int OP_FUNC_INFO = 2;
   private static final int OP_LINE = 153;
@@ -108,12 +99,12 @@ final class BeamCode {
     List<Mfa> pendingFuns = new ArrayList<>();
     while (in.hasRemaining()) {
       int op = Byte.toUnsignedInt(in.get());
-      if (op == 0 || op >= ARITY.length) {
+      if (!BeamOpcodes.known(op)) {
         throw new IllegalStateException("unknown instruction " + op);
       }
       operands.clear();
       List<Integer> literals = new ArrayList<>();
-      for (int i = 0; i < ARITY[op]; i++) {
+      for (int i = 0; i < BeamOpcodes.arity(op); i++) {
         operands.add(operand(in, literals));
       }
       if (op == OP_LINE || op == OP_EXECUTABLE_LINE) {
@@ -168,11 +159,11 @@ final class BeamCode {
       List<Integer> literals = new ArrayList<>();
       while (in.hasRemaining()) {
         int op = Byte.toUnsignedInt(in.get());
-        if (op == 0 || op >= ARITY.length) {
+        if (!BeamOpcodes.known(op)) {
           return Set.of();
         }
         operands.clear();
-        for (int i = 0; i < ARITY[op]; i++) {
+        for (int i = 0; i < BeamOpcodes.arity(op); i++) {
           operands.add(operand(in, literals));
         }
         if (op == OP_FUNC_INFO) {

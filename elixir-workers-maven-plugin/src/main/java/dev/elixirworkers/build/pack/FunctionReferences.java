@@ -43,16 +43,6 @@ final class FunctionReferences {
       Set<String> atoms,
       Set<String> literalAtoms) {}
 
-  // Arities of the generic BEAM instructions 1..184 (OTP's genop.tab; 181-184 are OTP 26-28).
-  static final int[] ARITY = {
-    -1, 1, 3, 0, 2, 3, 2, 2, 3, 2, 4, 5, 2, 3, 2, 3, 2, 1, 1, 0, 0, 0, 0, 2, 1, 1, 2, 4, 4, 4, 4, 4,
-    4, 4, 4, 4, 4, 4, 3, 3, 3, 3, 3, 3, 3, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 1, 2, 1,
-    2, 3, 3, 3, 3, 3, 2, 1, 1, 0, 1, 1, 3, 2, 2, 2, 5, 5, 5, 4, 2, 1, 1, 2, 2, 5, 5, 5, 2, 1, 0, 1,
-    2, 2, 4, 4, 4, 4, 3, 1, 2, 1, 1, 1, 2, 6, 3, 5, 1, 2, 2, 3, 5, 7, 7, 7, 5, 3, 2, 2, 5, 6, 2, 2,
-    2, 2, 1, 3, 4, 0, 8, 6, 2, 6, 5, 4, 5, 4, 5, 4, 3, 3, 3, 3, 3, 0, 1, 1, 7, 1, 5, 5, 2, 3, 3, 4,
-    0, 0, 2, 2, 2, 3, 4, 3, 2, 2, 4, 3, 1, 2, 1, 1, 1, 6, 3, 0, 1, 5, 3, 2, 4
-  };
-
   private static final int OP_LABEL = 1;
   private static final int OP_FUNC_INFO = 2;
   private static final int OP_INT_CODE_END = 3;
@@ -116,13 +106,13 @@ final class FunctionReferences {
     List<Integer> literalIndexes = new ArrayList<>();
     while (in.hasRemaining()) {
       int op = Byte.toUnsignedInt(in.get());
-      if (op == 0 || op >= ARITY.length) {
+      if (!BeamOpcodes.known(op)) {
         return null;
       }
       operands.clear();
       atomIndexes.clear();
       literalIndexes.clear();
-      for (int i = 0; i < ARITY[op]; i++) {
+      for (int i = 0; i < BeamOpcodes.arity(op); i++) {
         operands.add(operand(in, atomIndexes, literalIndexes));
       }
       if (op == OP_INT_CODE_END) {
