@@ -311,6 +311,17 @@ class FrameworkEndToEndTest {
   }
 
   @Test
+  void aNifThatAtomVmWasmLeavesOutIsAnUndefErrorNotATrap() {
+    WorkerResponse removed = send(request("GET", "/apply/code/load_abs"));
+    assertEquals(200, removed.status(), removed.bodyText());
+    assertEquals("error undef", removed.bodyText(), "code:load_abs/1 is in removed-nifs.txt");
+
+    WorkerResponse kept = send(request("GET", "/apply/erlang/list_to_atom"));
+    assertEquals(200, kept.status(), kept.bodyText());
+    assertEquals("returned", kept.bodyText(), "a NIF that stays");
+  }
+
+  @Test
   void dependentReadsTakeSeveralRoundsAndWritesComeAfter() throws Exception {
     WorkerExchange exchange = dev.exchange(request("GET", "/chain"));
     WorkerResponse r = exchange.response();

@@ -16,12 +16,14 @@ import java.util.regex.Pattern;
  * The functions AtomVM implements in C, read from its source tree at build time: the BIFs ({@code
  * src/libAtomVM/bifs.gperf}), the NIFs ({@code src/libAtomVM/nifs.gperf}) and the NIFs of the WASI
  * platform ({@code src/platform_nifs.c} of the adapter), each as {@code module:function/arity}.
- * AtomVM resolves a call to one of these before it looks for a module.
+ * AtomVM resolves a call to one of these before it looks for a module. The NIFs that the adapter's
+ * build leaves out of atomvm.wasm ({@code removed-nifs.txt} of the adapter) are not among them.
  */
 public final class AtomVmNatives {
   static final String BIFS = "src/libAtomVM/bifs.gperf";
   static final String NIFS = "src/libAtomVM/nifs.gperf";
   static final String PLATFORM_NIFS = "src/platform_nifs.c";
+  static final String REMOVED_NIFS = "removed-nifs.txt";
 
   // "module:function/arity" in a C string of the platform's NIF table
   private static final Pattern PLATFORM_ENTRY =
@@ -62,17 +64,32 @@ public final class AtomVmNatives {
   }
 
   /**
-   * AtomVM's BIFs and NIFs as given (e.g. from a prebuilt VM), plus the NIFs of the WASI platform.
+   * AtomVM's BIFs and NIFs as given (e.g. from a prebuilt VM), without the NIFs the adapter's build
+   * leaves out, plus the NIFs of the WASI platform.
    *
-   * @param adapterDirectory the extracted atomvm-wasi sources (holding {@code src/platform_nifs.c})
+   * @param adapterDirectory the extracted atomvm-wasi sources (holding {@code src/platform_nifs.c}
+   *     and {@code removed-nifs.txt})
    */
   public static AtomVmNatives withPlatform(Set<String> atomvmKeys, Path adapterDirectory) {
-    Set<String> keys = new TreeSet<>(atomvmKeys);
+    Set<String> keys = withoutRemoved(atomvmKeys, adapterDirectory);
     Path platform = adapterDirectory.resolve(PLATFORM_NIFS);
     if (Files.isRegularFile(platform)) {
       keys.addAll(parsePlatformNifs(read(platform)));
     }
     return new AtomVmNatives(keys);
+  }
+
+  /**
+   * The keys without the NIFs that the adapter's build leaves out of atomvm.wasm, as listed in its
+   * {@code removed-nifs.txt} (none when the file is absent).
+   */
+  public static Set<String> withoutRemoved(Set<String> atomvmKeys, Path adapterDirectory) {
+    Set<String> keys = new TreeSet<>(atomvmKeys);
+    Path removed = adapterDirectory.resolve(REMOVED_NIFS);
+    if (Files.isRegularFile(removed)) {
+      keys.removeAll(parseRemovedNifs(read(removed)));
+    }
+    return keys;
   }
 
   /** For tests: the given {@code module:function/arity} keys. */
@@ -113,6 +130,21 @@ public final class AtomVmNatives {
       int colon = entry.indexOf(':');
       int slash = entry.lastIndexOf('/');
       if (colon > 0 && slash > colon + 1 && entry.substring(slash + 1).matches("\\d+")) {
+        keys.add(entry);
+      }
+    }
+    return keys;
+  }
+
+  /**
+   * The entries of {@code removed-nifs.txt}: one {@code module:function/arity} per line, blank
+   * lines and {@code #} comments ignored (the same reading as the adapter's CMakeLists.txt).
+   */
+  static Set<String> parseRemovedNifs(String text) {
+    Set<String> keys = new TreeSet<>();
+    for (String line : text.split("\\R")) {
+      String entry = line.strip();
+      if (!entry.isEmpty() && !entry.startsWith("#")) {
         keys.add(entry);
       }
     }

@@ -73,10 +73,13 @@ public final class AdapterSources {
     }
   }
 
-  /** Digest of the C and CMake parts, the ones that affect {@code atomvm.wasm}. */
+  /**
+   * Digest of the C and CMake parts and the list of NIFs left out, the ones that affect {@code
+   * atomvm.wasm}.
+   */
   public static String vmDigest(Path extracted) {
     var digest = Digests.sha256();
-    for (String part : new String[] {"CMakeLists.txt", "cmake", "src"}) {
+    for (String part : new String[] {"CMakeLists.txt", "cmake", "src", "removed-nifs.txt"}) {
       Path path = extracted.resolve(part);
       Digests.updateWithString(digest, part);
       if (Files.isDirectory(path)) {

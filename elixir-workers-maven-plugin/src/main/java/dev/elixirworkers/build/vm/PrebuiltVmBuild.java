@@ -109,7 +109,7 @@ public final class PrebuiltVmBuild {
     PrebuiltVm.write(
         wasm,
         stdlib.directory(),
-        AtomVmNatives.readTables(source.directory()),
+        AtomVmNatives.withoutRemoved(AtomVmNatives.readTables(source.directory()), adapter),
         manifest,
         licenses(source.directory()),
         workDirectory.resolve("prebuilt-vm"),

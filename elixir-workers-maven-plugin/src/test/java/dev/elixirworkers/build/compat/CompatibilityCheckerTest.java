@@ -6,7 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.elixirworkers.build.BuildException;
+import dev.elixirworkers.build.GatedAtomVm;
 import dev.elixirworkers.build.pack.BeamFile;
+import dev.elixirworkers.build.vm.AdapterSources;
 import java.io.File;
 import java.io.IOException;
 import java.net.URISyntaxException;
@@ -15,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -84,6 +87,9 @@ class CompatibilityCheckerTest {
             + String.join(
                 "\n",
                 "erlang:error/1, &a_nif",
+                "erlang:setnode/2, &a_nif",
+                "code:load_abs/1, &a_nif",
+                "code:load_binary/3, &a_nif",
                 "erlang:get_module_info/1, &a_nif",
                 "erlang:get_module_info/2, &a_nif",
                 "erlang:nif_error/1, &a_nif",
@@ -156,6 +162,45 @@ class CompatibilityCheckerTest {
     assertFalse(checker.available(new Mfa("crypto", "hash", 2)), "a NIF stub without the NIF");
     assertFalse(checker.available(new Mfa("maps", "get", 2)), "another arity");
     assertFalse(checker.available(new Mfa("Elixir.String", "upcase", 1)), "no such module");
+  }
+
+  @Test
+  void nifsTheAdapterLeavesOutAreNotAvailable() {
+    CompatibilityChecker checker = CompatibilityChecker.forInputs(natives, List.of(app, stdlib));
+
+    assertFalse(checker.available(new Mfa("code", "load_abs", 1)), "in removed-nifs.txt");
+    assertFalse(checker.available(new Mfa("erlang", "setnode", 2)), "an indented entry");
+    assertTrue(checker.available(new Mfa("code", "load_binary", 3)), "a NIF that stays");
+    assertFalse(natives.keys().contains("erlang:not_in_the_table/9"));
+  }
+
+  @Test
+  void removedNifsAreOneEntryPerLineWithoutCommentsOrBlankLines() {
+    assertEquals(
+        Set.of("code:load_abs/1", "erlang:setnode/2"),
+        AtomVmNatives.parseRemovedNifs("# comment\n\n code:load_abs/1 \r\nerlang:setnode/2\n"));
+  }
+
+  @Test
+  void theShippedListOfRemovedNifsNamesNifsOfTheAtomVmSource() throws IOException {
+    Path adapter = AdapterSources.extractTo(work.resolve("shipped-adapter"));
+    Set<String> removed =
+        AtomVmNatives.parseRemovedNifs(Files.readString(adapter.resolve("removed-nifs.txt")));
+
+    assertTrue(removed.contains("code:load_abs/1"), removed.toString());
+    for (String key : removed) {
+      assertTrue(key.matches("[a-z_]+:[a-z_]+/\\d+"), key);
+    }
+    Optional<Path> atomvm = GatedAtomVm.source();
+    if (atomvm.isPresent()) {
+      Set<String> tables = AtomVmNatives.readTables(atomvm.get());
+      for (String key : removed) {
+        assertTrue(tables.contains(key), key + " is not a NIF of " + atomvm.get());
+      }
+      Set<String> kept = AtomVmNatives.read(atomvm.get(), adapter).keys();
+      assertTrue(kept.contains("erlang:crc32/1"), "computation stays");
+      assertTrue(removed.stream().noneMatch(kept::contains), kept.toString());
+    }
   }
 
   @Test

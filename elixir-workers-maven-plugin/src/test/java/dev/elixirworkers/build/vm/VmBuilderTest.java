@@ -90,6 +90,21 @@ class VmBuilderTest {
   }
 
   @Test
+  void adapterDigestFollowsTheListOfRemovedNifs() throws IOException {
+    Path adapter = temp.resolve("adapter");
+    Files.createDirectories(adapter.resolve("src"));
+    Files.writeString(adapter.resolve("CMakeLists.txt"), "project(x)");
+    String without = AdapterSources.vmDigest(adapter);
+
+    Files.writeString(adapter.resolve("removed-nifs.txt"), "code:load_abs/1\n");
+    String with = AdapterSources.vmDigest(adapter);
+    assertNotEquals(without, with);
+
+    Files.writeString(adapter.resolve("removed-nifs.txt"), "erlang:setnode/2\n");
+    assertNotEquals(with, AdapterSources.vmDigest(adapter));
+  }
+
+  @Test
   void cachedVmIsReusedWithoutRunningTheBuild() throws IOException {
     Path adapter = AdapterSources.extractTo(temp.resolve("adapter"));
     RecordingLog log = new RecordingLog();

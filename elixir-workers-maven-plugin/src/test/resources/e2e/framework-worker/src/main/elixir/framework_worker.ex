@@ -22,6 +22,7 @@ defmodule FrameworkWorker.Router do
   get "/string", Handlers, :string
   get "/cookies", Handlers, :cookie_demo
   get "/raise", Handlers, :boom
+  get "/apply/:module/:function", Handlers, :apply_one
   get "/html", Handlers, :html_demo
   options "/cors", Handlers, :cors, plugs: [{CORS, origins: ["https://a.example"]}]
   get "/cors", Handlers, :cors, plugs: [{CORS, origins: ["https://a.example"]}]
@@ -78,6 +79,21 @@ defmodule FrameworkWorker.Handlers do
   end
 
   def boom(_conn), do: raise(ArgumentError, "boom from the handler")
+
+  # Calls Module.function/1 named by the path (so the compatibility check does not see the call)
+  # and answers what it raised or threw, e.g. "error undef" for a NIF atomvm.wasm leaves out.
+  def apply_one(%{path_params: %{"module" => m, "function" => f}} = conn) do
+    module = :erlang.binary_to_atom(m, :utf8)
+    function = :erlang.binary_to_atom(f, :utf8)
+
+    try do
+      apply(module, function, [~c"/app/none.beam"])
+      text(conn, "returned")
+    catch
+      kind, reason when is_atom(reason) ->
+        text(conn, "#{kind} #{reason}")
+    end
+  end
 
   def html_demo(conn) do
     html(conn, HTML.tag("p", [class: "x"], ["<script>", HTML.raw("<b>ok</b>")]))
