@@ -32,19 +32,6 @@ final class BeamCode {
   private static final int OP_EXECUTABLE_LINE = 183;
   private static final int OP_INT_CODE_END = 3;
 
-  /** Instructions whose operand at this position is an import index. */
-  private static final Map<Integer, Integer> IMPORT_OPERAND =
-      Map.of(
-          7, 1, // call_ext Arity Import
-          8, 1, // call_ext_last Arity Import Dealloc
-          78, 1, // call_ext_only Arity Import
-          9, 0, // bif0 Bif Dst
-          10, 1, // bif1 Fail Bif Arg Dst
-          11, 1, // bif2 Fail Bif Arg1 Arg2 Dst
-          124, 2, // gc_bif1 Fail Live Bif Arg Dst
-          125, 2, // gc_bif2
-          152, 2); // gc_bif3
-
   /** Calls, returns and function starts: a literal loaded before one of them is used there. */
   private static final Set<Integer> ENDS_EXPRESSION =
       Set.of(2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 19, 75, 78, 112, 113, 124, 125, 152, 178);
@@ -122,8 +109,8 @@ final class BeamCode {
         }
         pendingFuns.clear();
       }
-      if (IMPORT_OPERAND.containsKey(op)) {
-        int index = operands.get(IMPORT_OPERAND.get(op)).intValue();
+      if (BeamOpcodes.importOperand(op) >= 0) {
+        int index = operands.get(BeamOpcodes.importOperand(op)).intValue();
         if (index >= 0 && index < imports.size()) {
           BeamFile.Import imp = imports.get(index);
           sites.add(new CallSite(new Mfa(imp.module(), imp.function(), imp.arity()), file, line));
@@ -170,8 +157,8 @@ final class BeamCode {
           function =
               beam.atoms().get(operands.get(1).intValue() - 1) + "/" + operands.get(2).intValue();
           calls.putIfAbsent(function, new TreeSet<>());
-        } else if (function != null && IMPORT_OPERAND.containsKey(op)) {
-          int index = operands.get(IMPORT_OPERAND.get(op)).intValue();
+        } else if (function != null && BeamOpcodes.importOperand(op) >= 0) {
+          int index = operands.get(BeamOpcodes.importOperand(op)).intValue();
           if (index >= 0 && index < imports.size()) {
             BeamFile.Import imp = imports.get(index);
             calls.get(function).add(imp.module() + ":" + imp.function() + "/" + imp.arity());

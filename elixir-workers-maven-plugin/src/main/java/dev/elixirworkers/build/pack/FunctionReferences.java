@@ -52,19 +52,6 @@ final class FunctionReferences {
   /** Local calls: {@code call}, {@code call_last}, {@code call_only}; the label is operand 1. */
   private static final Set<Integer> LOCAL_CALL = Set.of(4, 5, 6);
 
-  /** Instructions whose operand at this position is an import index. */
-  private static final Map<Integer, Integer> IMPORT_OPERAND =
-      Map.of(
-          7, 1, // call_ext Arity Import
-          8, 1, // call_ext_last Arity Import Dealloc
-          78, 1, // call_ext_only Arity Import
-          9, 0, // bif0 Bif Dst
-          10, 1, // bif1 Fail Bif Arg Dst
-          11, 1, // bif2 Fail Bif Arg1 Arg2 Dst
-          124, 2, // gc_bif1 Fail Live Bif Arg Dst
-          125, 2, // gc_bif2
-          152, 2); // gc_bif3
-
   private static final int TAG_A = 2;
   private static final int TAG_Z = 7;
 
@@ -160,8 +147,8 @@ final class FunctionReferences {
         localLabels.computeIfAbsent(current, k -> new ArrayList<>()).add((int) operands.get(1)[1]);
       } else if (op == OP_MAKE_FUN2 || op == OP_MAKE_FUN3) {
         funIndexes.computeIfAbsent(current, k -> new ArrayList<>()).add((int) operands.get(0)[1]);
-      } else if (IMPORT_OPERAND.containsKey(op)) {
-        BeamFile.Import imp = imports.get((int) operands.get(IMPORT_OPERAND.get(op))[1]);
+      } else if (BeamOpcodes.importOperand(op) >= 0) {
+        BeamFile.Import imp = imports.get((int) operands.get(BeamOpcodes.importOperand(op))[1]);
         fn.externals().add(imp.module() + ":" + imp.function() + "/" + imp.arity());
       }
     }
