@@ -177,8 +177,7 @@ class WasiToolchainTest {
 
   @Test
   void aSearchRootIsSearchedAsIfItWereTheFileSystemRoot() throws Exception {
-    org.junit.jupiter.api.Assumptions.assumeTrue(
-        System.getenv("WASI_SDK_PATH") == null, "WASI_SDK_PATH is set and would win");
+    skipWhenWasiSdkPathIsSet();
     debianLlvm(19, true, true);
     debianWasiLibc();
 
@@ -189,8 +188,7 @@ class WasiToolchainTest {
 
   @Test
   void anEmptySearchRootFindsNothingAndSaysWhatWasSearched(@TempDir Path empty) {
-    org.junit.jupiter.api.Assumptions.assumeTrue(
-        System.getenv("WASI_SDK_PATH") == null, "WASI_SDK_PATH is set and would win");
+    skipWhenWasiSdkPathIsSet();
 
     WasiToolchainException e =
         assertThrows(
@@ -309,5 +307,14 @@ class WasiToolchainTest {
     assertTrue(message.endsWith("error line 60"), message);
     assertTrue(message.contains("error line 21\n"), message);
     assertFalse(message.contains("error line 20\n"), "only the tail: " + message);
+  }
+
+  /** WASI_SDK_PATH wins over a search root, so these tests cannot run under it; they say so. */
+  private static void skipWhenWasiSdkPathIsSet() {
+    if (System.getenv("WASI_SDK_PATH") != null) {
+      String reason = "WASI_SDK_PATH is set and wins over the search root; unset it to run this";
+      System.out.println("SKIPPED WasiToolchainTest: " + reason);
+      org.junit.jupiter.api.Assumptions.abort(reason);
+    }
   }
 }
