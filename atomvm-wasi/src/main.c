@@ -49,6 +49,13 @@
  * @details All of it lives in linear memory, so a snapshot of the memory holds it. `glb` is
  * NULL unless pre-initialisation ran.
  */
+#ifndef REQUEST_HEAP_WORDS
+#define REQUEST_HEAP_WORDS 16384
+#endif
+#ifndef REQUEST_HEADROOM_BYTES
+#define REQUEST_HEADROOM_BYTES (256 * 1024)
+#endif
+
 static struct
 {
     GlobalContext *glb;
@@ -217,6 +224,14 @@ static bool run_start(GlobalContext *glb, Module *start_module)
     }
     // The VM stops when the leader process ends.
     ctx->leader = 1;
+    // This process serves the whole request (ElixirWorkers.App.run/2). With
+    // AtomVM's default heap policy a heap just big enough for what is live is
+    // collected over and over while a response is built. Start with room for
+    // a typical request, grow in Fibonacci steps past it, and never shrink
+    // (src/heap_policy.c): a small request is then never collected.
+    ctx->heap_growth_strategy = FibonacciHeapGrowth;
+    ctx->has_min_heap_size = 1;
+    ctx->min_heap_size = REQUEST_HEAP_WORDS;
     context_execute_loop(ctx, start_module, "start", 0);
     bool ok = ctx->x[0] == OK_ATOM;
     if (!ok && ctx->exit_reason == NORMAL_ATOM) {
@@ -304,6 +319,14 @@ __attribute__((export_name("atomvm_wasi_preinit"))) void atomvm_wasi_preinit(voi
         }
     }
     synclist_unlock(&glb->avmpack_data);
+
+    // Grow the C heap now by what a request typically allocates (its process
+    // heap, binaries): in a snapshot those pages come zeroed for free, and a
+    // request that fits needs no memory.grow, so a host can lend the same
+    // memory to the next request. volatile: the optimiser drops a malloc that
+    // is only freed.
+    void *volatile headroom = malloc(REQUEST_HEADROOM_BYTES);
+    free(headroom);
 
     preinitialised.glb = glb;
     preinitialised.start_module = start_module;

@@ -80,37 +80,18 @@ defmodule ElixirWorkers.App do
   @doc """
   Serves the one request of this instance with `module.handle/1`.
 
-  The work runs in a process whose heap grows in Fibonacci steps: AtomVM's
-  default strategy keeps a process heap just big enough, so it collects
-  garbage over and over while a response is built.
+  It runs in the instance's first process, whose heap the VM sets up for a
+  whole request (atomvm-wasi/src/main.c): no second process to spawn, copy
+  to and monitor. What the handler raises becomes a `500` in `respond/4`; a
+  failure of the VM or of the host interface (out of memory, stdout closed)
+  ends the process, and the VM exits with status 1, which the host answers
+  with a `500`.
   """
   @spec run(module(), keyword()) :: :ok
   def run(module, opts \\ []) do
-    serve = fn ->
-      # the head is decoded in C (elixir_workers_host:read_frame/0)
-      request = Frame.decode_read(Host.read_frame())
-      Host.write_response(respond_decoded(module, request, &Host.log/1, opts))
-    end
-
-    {pid, ref} = :erlang.spawn_opt(serve, [:monitor | heap_growth()])
-
-    receive do
-      {:DOWN, ^ref, :process, ^pid, :normal} ->
-        :ok
-
-      {:DOWN, ^ref, :process, ^pid, reason} ->
-        # respond/4 catches what the handler does: this is the VM or the host
-        # interface failing (out of memory, stdout closed)
-        Host.log(["elixir-workers: the request process crashed: ", Errors.format_term(reason)])
-        Host.write_response(Frame.encode_response(Errors.plain_error()))
-    end
-  end
-
-  defp heap_growth do
-    case :erlang.system_info(:machine) do
-      ~c"ATOM" -> [{:atomvm_heap_growth, :fibonacci}]
-      _ -> []
-    end
+    # the head is decoded in C (elixir_workers_host:read_frame/0)
+    request = Frame.decode_read(Host.read_frame())
+    Host.write_response(respond_decoded(module, request, &Host.log/1, opts))
   end
 
   @doc """

@@ -15,7 +15,8 @@
  * constructor registers), builds a table from it, counts the constructor runs and leaves most of
  * a large buffer zero (so the snapshot must skip zero runs). Every request then answers one line
  * of JSON: whether it was pre-initialised, a checksum of the state, how often the constructors
- * ran, the request size and 8 fresh random bytes. The plain module does the same initialisation
+ * ran, the request size, 8 fresh random bytes, how many runs this memory has seen and how many
+ * bytes of a fresh allocation were not zero (1 and 0 unless a host lends memory it did not zero). The plain module does the same initialisation
  * inside `_start`, so both answer the same apart from the random bytes.
  *
  * Modes (third argument), for failures: "trap" traps in the initialisation, "exit" exits with
@@ -38,6 +39,8 @@
 extern void __wasm_call_ctors(void);
 
 #define BIG (256 * 1024)
+#define HEADROOM (512 * 1024)
+#define SCRATCH (64 * 1024)
 
 // volatile: the optimiser would otherwise evaluate the constructor at compile time.
 static volatile int constructor_runs;
@@ -46,6 +49,7 @@ static uint8_t *app;
 static size_t app_size;
 static uint32_t table[256];
 static uint8_t *big;
+static int runs_in_this_memory;
 
 __attribute__((constructor)) static void count_constructor(void)
 {
@@ -95,6 +99,9 @@ static void initialise(void)
     for (int i = 0; i < BIG; i += 4096) {
         big[i] = (uint8_t) (i / 4096 + 1);
     }
+    // room for the requests' allocations, as atomvm.wasm leaves (volatile: kept by the optimiser)
+    void *volatile headroom = malloc(HEADROOM);
+    free(headroom);
     initialised = true;
 }
 
@@ -134,6 +141,17 @@ int main(void)
     while ((n = read(0, buf, sizeof(buf))) > 0) {
         request += (size_t) n;
     }
+    // What earlier runs left: a host lending one memory to several runs must zero it in between.
+    runs_in_this_memory++;
+    volatile uint8_t *scratch = malloc(SCRATCH);
+    if (scratch == NULL) {
+        return 1;
+    }
+    size_t dirty = 0;
+    for (size_t i = 0; i < SCRATCH; i++) {
+        dirty += scratch[i] != 0;
+        scratch[i] = 0xa5;
+    }
     uint8_t random[8];
     if (getentropy(random, sizeof(random)) != 0) {
         return 1;
@@ -141,9 +159,9 @@ int main(void)
     char body[256];
     int len = snprintf(body, sizeof(body),
         "{\"preinitialised\":%s,\"checksum\":%u,\"constructors\":%d,\"request\":%zu,"
-        "\"random\":\"%02x%02x%02x%02x%02x%02x%02x%02x\"}",
+        "\"random\":\"%02x%02x%02x%02x%02x%02x%02x%02x\",\"runs\":%d,\"dirty\":%zu}",
         pre ? "true" : "false", checksum(), constructor_runs, request, random[0], random[1],
-        random[2], random[3], random[4], random[5], random[6], random[7]);
+        random[2], random[3], random[4], random[5], random[6], random[7], runs_in_this_memory, dirty);
     char head[128];
     int head_len = snprintf(head, sizeof(head),
         "{\"v\":1,\"status\":200,\"headers\":[[\"content-type\",\"application/json\"]],\"body_size\":%d}\n", len);

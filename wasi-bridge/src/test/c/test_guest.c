@@ -1197,6 +1197,34 @@ static void route_grow(const struct request *req)
     respond_text(200, text);
 }
 
+/*
+ * What earlier runs left in this instance's memory: a host that lends one memory to several runs
+ * (a module importing env.memory) must hand it over as a fresh instance would have it. Counts
+ * the runs this memory has seen (a static) and the non-zero bytes of a fresh allocation, then
+ * dirties both.
+ */
+static unsigned runs_in_this_memory;
+
+static void route_residue(void)
+{
+    enum { SCRATCH = 64 * 1024 };
+    runs_in_this_memory++;
+    volatile unsigned char *scratch = malloc(SCRATCH);
+    if (!scratch) {
+        respond_text(500, "residue: out of memory\n");
+        return;
+    }
+    size_t dirty = 0;
+    for (size_t i = 0; i < SCRATCH; i++) {
+        dirty += scratch[i] != 0;
+        scratch[i] = 0xa5;
+    }
+    keep_alive = (void *) scratch;
+    char text[64];
+    snprintf(text, sizeof(text), "runs %u, dirty %zu\n", runs_in_this_memory, dirty);
+    respond_text(200, text);
+}
+
 int main(int argc, char **argv)
 {
     size_t len;
@@ -1264,6 +1292,8 @@ int main(int argc, char **argv)
         route_kv_put_body(&req);
     } else if (strcmp(path, "/kv/raw") == 0) {
         route_kv_raw(&req);
+    } else if (strcmp(path, "/residue") == 0) {
+        route_residue();
     } else if (strcmp(path, "/grow") == 0) {
         route_grow(&req);
     } else if (strcmp(path, "/exit") == 0) {

@@ -71,6 +71,45 @@ export function readsApp(module) {
 }
 
 /**
+ * The custom section in which a snapshot states the memory it imports as
+ * `env.memory` (JSON `{"initial": pages, "maximum": pages}`, maximum optional):
+ * a compiled module does not reveal an import's limits to JavaScript.
+ */
+export const MEMORY_SECTION = "elixir-workers.memory";
+
+/** Idle memories a host keeps for the next passes. */
+const IDLE_MEMORIES = 2;
+
+const PAGE = 65536;
+
+/**
+ * The memory `module` imports, as WebAssembly.Memory descriptor, or null when
+ * it defines its own (a plain atomvm.wasm).
+ */
+export function importedMemory(module) {
+  const imported = WebAssembly.Module.imports(module).some(
+    (i) => i.module === "env" && i.name === "memory" && i.kind === "memory",
+  );
+  if (!imported) return null;
+  const [section] = WebAssembly.Module.customSections(module, MEMORY_SECTION);
+  let layout;
+  try {
+    layout = section && JSON.parse(new TextDecoder().decode(section));
+  } catch {
+    layout = undefined;
+  }
+  const pages = (n) => Number.isInteger(n) && n >= 0 && n <= 65536;
+  if (!layout || !pages(layout.initial) || !(layout.maximum === undefined || pages(layout.maximum))) {
+    throw new TypeError(
+      `the module imports env.memory but its ${MEMORY_SECTION} section does not say how large: rebuild the worker`,
+    );
+  }
+  return layout.maximum === undefined
+    ? { initial: layout.initial }
+    : { initial: layout.initial, maximum: layout.maximum };
+}
+
+/**
  * Runs one worker: `module` is the compiled VM (a WebAssembly.Module: on
  * Workers the CompiledWasm import, never compiled at run time), `app` the bytes
  * of app.avm, or nothing when the VM is a snapshot that holds the application
@@ -84,6 +123,8 @@ export class WorkerHost {
       throw new TypeError(`app is required: this VM is not a snapshot and reads ${APP} on every request`);
     }
     this.module = module;
+    this.memory = importedMemory(module);
+    this.idleMemories = [];
     this.appDir = new InMemoryDirectory(
       app == null ? {} : { [APP]: app instanceof Uint8Array ? app : new Uint8Array(app) },
     );
@@ -102,7 +143,8 @@ export class WorkerHost {
       if (length > this.limits.requestBodyBytes) {
         response = this.#tooLarge();
       } else {
-        const body = new Uint8Array(await request.arrayBuffer());
+        // a GET has no body stream: no need to wait for one
+        const body = request.body === null ? new Uint8Array(0) : new Uint8Array(await request.arrayBuffer());
         if (body.length > this.limits.requestBodyBytes) {
           response = this.#tooLarge();
         } else {
@@ -236,19 +278,34 @@ export class WorkerHost {
       ...(this.random ? { random: this.random } : {}),
       deadlineNanos: start + budgetNanos,
     });
+    // A snapshot imports its memory: every pass borrows one that is already
+    // mapped and zeroed, so instantiating only copies the data segments (a
+    // fresh memory page-faults on every page the image and the run touch).
+    const lent = this.memory && (this.idleMemories.pop() ?? new WebAssembly.Memory(this.memory));
+    try {
+      await this.#run(wasi, lent, pass, start);
+    } finally {
+      if (lent) this.#takeBack(lent);
+    }
+    return pass;
+  }
+
+  async #run(wasi, lent, pass, start) {
     let instance;
     try {
-      instance = await WebAssembly.instantiate(this.module, { wasi_snapshot_preview1: wasi.imports(this.module) });
+      const imports = { wasi_snapshot_preview1: wasi.imports(this.module) };
+      if (lent) imports.env = { memory: lent };
+      instance = await WebAssembly.instantiate(this.module, imports);
     } catch (e) {
       pass.outcome = "unlinkable";
       pass.message = String(e && e.message ? e.message : e);
-      return pass;
+      return;
     }
     const memory = instance.exports.memory;
     if (!(memory instanceof WebAssembly.Memory) || typeof instance.exports._start !== "function") {
       pass.outcome = "unlinkable";
       pass.message = "the module exports no memory or no _start: it is not a WASI command";
-      return pass;
+      return;
     }
     wasi.bind(memory);
     try {
@@ -265,11 +322,17 @@ export class WorkerHost {
         pass.message = String(e && e.message ? e.message : e);
       }
     } finally {
-      stderr.flushLines();
+      pass.stderr.flushLines();
       pass.memoryBytes = memory.buffer.byteLength;
       pass.elapsedNanos = this.clock.monotonicNanos() - start + wasi.slept;
     }
-    return pass;
+  }
+
+  /** Zeroes a lent memory for the next pass; one that grew cannot shrink and is dropped. */
+  #takeBack(memory) {
+    if (memory.buffer.byteLength !== this.memory.initial * PAGE || this.idleMemories.length >= IDLE_MEMORIES) return;
+    new Uint8Array(memory.buffer).fill(0);
+    this.idleMemories.push(memory);
   }
 
   /** The host's response for a pass that failed, or null. */

@@ -5,7 +5,17 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { WorkerHost } from "../../main/js/host.js";
-import { appBytes, host, MemoryD1, MemoryKv, recordingLog, request, testGuest, text } from "./support.js";
+import {
+  appBytes,
+  host,
+  memoryImportingGuest,
+  MemoryD1,
+  MemoryKv,
+  recordingLog,
+  request,
+  testGuest,
+  text,
+} from "./support.js";
 
 async function run(path, options = {}, env = {}, hostOptions = {}) {
   const { host: h, log } = await host(hostOptions);
@@ -78,6 +88,56 @@ test("a VM that is not a snapshot (it exports atomvm_wasi_preinit) needs app.avm
   const module = await WebAssembly.compile(bytes);
   assert.throws(() => new WorkerHost({ module }), /app is required: this VM is not a snapshot/);
   assert.ok(new WorkerHost({ module, app: new Uint8Array(1) }));
+});
+
+test("a VM that imports its memory (a snapshot) is lent one memory, zeroed between passes", async () => {
+  const { module, app, initial } = await memoryImportingGuest();
+  const h = new WorkerHost({ module, app, log: recordingLog() });
+  assert.deepEqual(h.memory, { initial });
+  const first = await h.handle(request("/residue"));
+  assert.equal(text(first.body), "runs 1, dirty 0\n");
+  assert.equal(h.idleMemories.length, 1);
+  const lent = h.idleMemories[0];
+  for (let i = 0; i < 3; i++) {
+    assert.equal(text((await h.handle(request("/residue"))).body), "runs 1, dirty 0\n");
+    assert.equal(h.idleMemories[0], lent, "the same memory again");
+  }
+  assert.equal(text((await h.handle(request("/echo", { body: "x" }))).body), "x");
+});
+
+test("a lent memory the guest grew is not lent again", async () => {
+  const { module, app, initial } = await memoryImportingGuest();
+  const h = new WorkerHost({ module, app, log: recordingLog() });
+  await h.handle(request("/residue"));
+  const lent = h.idleMemories[0];
+  assert.equal((await h.handle(request("/grow?mb=2"))).status, 200);
+  assert.equal(h.idleMemories.length, 0);
+  assert.equal(text((await h.handle(request("/residue"))).body), "runs 1, dirty 0\n");
+  assert.notEqual(h.idleMemories[0], lent);
+  assert.equal(h.idleMemories[0].buffer.byteLength, initial * 65536);
+});
+
+test("a memory lent to a pass that trapped is zeroed like any other", async () => {
+  const { module, app } = await memoryImportingGuest();
+  const h = new WorkerHost({ module, app, log: recordingLog() });
+  await h.handle(request("/residue"));
+  assert.equal((await h.handle(request("/trap"))).status, 500);
+  assert.equal(text((await h.handle(request("/residue"))).body), "runs 1, dirty 0\n");
+});
+
+test("a VM that imports env.memory without saying its size is refused with the fix", async () => {
+  for (const section of [
+    null,
+    "not json",
+    JSON.stringify({ initial: -1 }),
+    JSON.stringify({ initial: 2, maximum: 1.5 }),
+  ]) {
+    const { module, app } = await memoryImportingGuest({ section });
+    assert.throws(
+      () => new WorkerHost({ module, app }),
+      /imports env\.memory but its elixir-workers\.memory section does not say how large: rebuild the worker/,
+    );
+  }
 });
 
 test("random bytes differ between requests; the time is now", async () => {

@@ -32,6 +32,83 @@ export async function testGuest() {
   return guest;
 }
 
+/**
+ * The test guest turned into a module that imports its memory the way a
+ * snapshot does: `env.memory` with `extraPages` more than it defined, and the
+ * custom section that states the size (or `section` instead of it).
+ */
+export async function memoryImportingGuest({ extraPages = 8, section } = {}) {
+  const bytes = readFileSync(join(GUEST_DIR, "atomvm.wasm"));
+  const out = [bytes.subarray(0, 8)];
+  let limits;
+  const sections = [];
+  for (let p = 8; p < bytes.length;) {
+    const id = bytes[p++];
+    const [size, at] = leb(bytes, p);
+    sections.push([id, bytes.subarray(at, at + size)]);
+    p = at + size;
+  }
+  for (const [id, body] of sections) {
+    if (id === 5) {
+      const [, at] = leb(body, 0); // one memory
+      const flags = body[at];
+      const [min, next] = leb(body, at + 1);
+      limits = { flags, initial: min + extraPages, maximum: flags & 1 ? leb(body, next)[0] : undefined };
+    }
+  }
+  const section_ = (id, content) => [Uint8Array.of(id, ...uleb(content.length)), content];
+  for (const [id, body] of sections) {
+    if (id === 5) continue;
+    if (id === 2) {
+      const [count, at] = leb(body, 0);
+      const entry = [...name("env"), ...name("memory"), 2, limits.flags, ...uleb(limits.initial)];
+      if (limits.maximum !== undefined) entry.push(...uleb(limits.maximum));
+      out.push(...section_(2, Uint8Array.from([...uleb(count + 1), ...body.subarray(at), ...entry])));
+      continue;
+    }
+    out.push(...section_(id, body));
+  }
+  const description =
+    section !== undefined
+      ? section
+      : JSON.stringify(
+          limits.maximum === undefined
+            ? { initial: limits.initial }
+            : { initial: limits.initial, maximum: limits.maximum },
+        );
+  if (description !== null) {
+    out.push(...section_(0, Uint8Array.from([...name("elixir-workers.memory"), ...utf8(description)])));
+  }
+  const wasm = new Uint8Array(out.reduce((n, b) => n + b.length, 0));
+  out.reduce((at, b) => (wasm.set(b, at), at + b.length), 0);
+  return { module: await WebAssembly.compile(wasm), app: (await testGuest()).app, initial: limits.initial };
+}
+
+function leb(bytes, at) {
+  let result = 0;
+  let shift = 0;
+  let byte;
+  do {
+    byte = bytes[at++];
+    result += (byte & 0x7f) * 2 ** shift;
+    shift += 7;
+  } while (byte & 0x80);
+  return [result, at];
+}
+
+function uleb(n) {
+  const out = [];
+  do {
+    let byte = n & 0x7f;
+    n = Math.floor(n / 128);
+    if (n) byte |= 0x80;
+    out.push(byte);
+  } while (n);
+  return out;
+}
+
+const name = (s) => [...uleb(utf8(s).length), ...utf8(s)];
+
 /** The app.avm stand-in: 70 000 bytes cycling through every byte value (as in the Java tests). */
 export function appBytes() {
   const bytes = new Uint8Array(70_000);

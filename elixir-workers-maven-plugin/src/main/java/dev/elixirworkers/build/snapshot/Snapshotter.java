@@ -21,8 +21,12 @@ import java.util.Optional;
  * written here in Java): the module runs its initialisation export once, inside the JVM (wasmtime
  * through wasi-bridge), with the arguments and preopened directories its {@code _start} will get;
  * then its linear memory and mutable globals become the new module's data segments and global
- * initialisers. Hosts run the snapshot exactly like the original (same imports, same {@code
- * _start}); the work the initialisation did is not done again.
+ * initialisers. Hosts run the snapshot like the original (same WASI imports, same {@code _start});
+ * the work the initialisation did is not done again. One difference: the snapshot imports its
+ * memory ({@code env.memory}, still exported as {@code memory}), so a host can lend every run the
+ * same, already mapped memory, zeroed in between, and instantiation only copies the data segments
+ * into it. A fresh memory costs a page fault for every page the image and the run touch; on this
+ * machine that was most of the time it took to instantiate the snapshot.
  *
  * <p>The steps:
  *
@@ -33,10 +37,12 @@ import java.util.Optional;
  *       instead of {@code _start}. A trap, a {@code proc_exit} or output on stdout fails the
  *       snapshot.
  *   <li>Write the <em>original</em> module again with: mutable globals initialised to the captured
- *       values; memory 0's minimum raised to the captured size (its maximum kept); the active data
- *       segments replaced by one segment per non-zero run of the captured memory (runs separated by
- *       fewer than {@value #MERGE_GAP} zero bytes merged, so the file stays small); passive
- *       segments kept at their indices; no start section; the initialisation export removed.
+ *       values; memory 0 imported as {@code env.memory} with its minimum raised to the captured
+ *       size (its maximum kept; custom section {@value #MEMORY_SECTION} repeats both); the active
+ *       data segments replaced by one segment per non-zero run of the captured memory (runs
+ *       separated by fewer than {@value #MERGE_GAP} zero bytes merged, so the file stays small);
+ *       passive segments kept at their indices; no start section; the initialisation export
+ *       removed.
  *   <li>Constructors: lld makes every export of a command module (the initialisation export
  *       included) call {@code __wasm_call_ctors} first, and {@code _start} calls it too. When the
  *       module exports {@value #CTORS_EXPORT}, its body becomes empty in the snapshot, since its
@@ -54,6 +60,12 @@ public final class Snapshotter {
 
   /** lld's constructor function, exported by atomvm.wasm for this tool. */
   public static final String CTORS_EXPORT = "__wasm_call_ctors";
+
+  /**
+   * The custom section that tells hosts the size of the memory the snapshot imports, as JSON: a
+   * JavaScript host cannot read an import's limits from a compiled module.
+   */
+  public static final String MEMORY_SECTION = "elixir-workers.memory";
 
   /** Zero runs shorter than this between non-zero bytes stay inside one data segment. */
   static final int MERGE_GAP = 32;
@@ -326,10 +338,13 @@ public final class Snapshotter {
         throw new SnapshotException(
             "the memory grew to " + pages + " pages, past its maximum of " + limits.max());
       }
+      WasmModule.Limits snapshotLimits = new WasmModule.Limits(limits.flags(), pages, limits.max());
       m.put(
-          WasmModule.MEMORY,
-          WasmModule.encodeMemories(
-              List.of(new WasmModule.Limits(limits.flags(), pages, limits.max()))));
+          WasmModule.IMPORT,
+          m.withMemoryImport(
+              WasiModule.MEMORY_IMPORT_MODULE, WasiModule.MEMORY_IMPORT_NAME, snapshotLimits));
+      m.remove(WasmModule.MEMORY);
+      m.addCustom(MEMORY_SECTION, memoryDescription(snapshotLimits));
 
       List<WasmModule.DataSegment> data = new ArrayList<>();
       for (WasmModule.DataSegment d : m.data()) {
@@ -376,6 +391,19 @@ public final class Snapshotter {
     } catch (WasmFormatException e) {
       throw new SnapshotException("the module cannot be read: " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * {@value #MEMORY_SECTION}: {@code {"initial":pages}} or {@code
+   * {"initial":pages,"maximum":pages}}.
+   */
+  static byte[] memoryDescription(WasmModule.Limits limits) {
+    String json =
+        "{\"initial\":"
+            + limits.min()
+            + (limits.hasMax() ? ",\"maximum\":" + limits.max() : "")
+            + "}";
+    return json.getBytes(StandardCharsets.UTF_8);
   }
 
   /**

@@ -194,6 +194,25 @@ public final class WasmModule {
     sections.removeIf(s -> s.id() == id);
   }
 
+  /** Appends a custom section (custom sections may appear anywhere; hosts find them by name). */
+  public void addCustom(String name, byte[] payload) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    out.writeBytes(name(name));
+    out.writeBytes(payload);
+    sections.add(new Section(CUSTOM, out.toByteArray()));
+  }
+
+  /** The payload of the first custom section with this name. */
+  public Optional<byte[]> custom(String name) {
+    for (Section s : sections) {
+      if (s.id() == CUSTOM && s.customName().equals(name)) {
+        byte[] encodedName = name(name);
+        return Optional.of(Arrays.copyOfRange(s.content(), encodedName.length, s.content().length));
+      }
+    }
+    return Optional.empty();
+  }
+
   /** Removes the custom sections whose name starts with {@code prefix}. */
   public void removeCustom(String prefix) {
     sections.removeIf(s -> s.id() == CUSTOM && s.customName().startsWith(prefix));
@@ -270,6 +289,59 @@ public final class WasmModule {
     return out;
   }
 
+  /** The import section with one memory import appended (after the existing imports). */
+  public byte[] withMemoryImport(String module, String name, Limits limits)
+      throws WasmFormatException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    Optional<Section> s = section(IMPORT);
+    if (s.isEmpty()) {
+      u32(out, 1);
+    } else {
+      Reader r = new Reader(s.get().content());
+      u32(out, r.u32() + 1);
+      out.writeBytes(r.bytes(r.remaining()));
+    }
+    out.writeBytes(name(module));
+    out.writeBytes(name(name));
+    out.write(KIND_MEMORY);
+    out.writeBytes(encodeLimits(limits));
+    return out.toByteArray();
+  }
+
+  /** The limits of the memories the module imports. */
+  public List<Limits> importedMemories() throws WasmFormatException {
+    List<Limits> out = new ArrayList<>();
+    Optional<Section> s = section(IMPORT);
+    if (s.isEmpty()) {
+      return out;
+    }
+    Reader r = new Reader(s.get().content());
+    long n = r.u32();
+    for (long i = 0; i < n; i++) {
+      r.name();
+      r.name();
+      int kind = r.u8();
+      switch (kind) {
+        case KIND_FUNC -> r.u32();
+        case KIND_TABLE -> {
+          r.u8();
+          r.limits();
+        }
+        case KIND_MEMORY -> out.add(r.limits());
+        case KIND_GLOBAL -> {
+          r.u8();
+          r.u8();
+        }
+        case 4 -> {
+          r.u8();
+          r.u32();
+        }
+        default -> throw new WasmFormatException("import " + i + " has kind " + kind);
+      }
+    }
+    return out;
+  }
+
   public long importCount(int kind) throws WasmFormatException {
     return imports().stream().filter(i -> i.kind() == kind).count();
   }
@@ -317,11 +389,17 @@ public final class WasmModule {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     u32(out, memories.size());
     for (Limits l : memories) {
-      out.write(l.flags());
-      u32(out, l.min());
-      if (l.hasMax()) {
-        u32(out, l.max());
-      }
+      out.writeBytes(encodeLimits(l));
+    }
+    return out.toByteArray();
+  }
+
+  public static byte[] encodeLimits(Limits limits) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    out.write(limits.flags());
+    u32(out, limits.min());
+    if (limits.hasMax()) {
+      u32(out, limits.max());
     }
     return out.toByteArray();
   }

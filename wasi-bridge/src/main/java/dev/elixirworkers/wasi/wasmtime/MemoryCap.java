@@ -10,9 +10,10 @@ import java.util.List;
  * it is compiled (wasmtime-java 0.19 exposes no store limiter).
  *
  * <ul>
- *   <li>Every memory the module defines gets the limit as its declared maximum, so {@code
- *       memory.grow} past it returns -1 to the guest, as it does on Workers, and the guest can
- *       never take more than the limit from the host process.
+ *   <li>Every memory the module defines gets the limit as its declared maximum (a memory it imports
+ *       is made by the host with that maximum), so {@code memory.grow} past it returns -1 to the
+ *       guest, as it does on Workers, and the guest can never take more than the limit from the
+ *       host process.
  *   <li>Every {@code memory.grow} on memory 0 becomes a call to an appended function that grows the
  *       memory and counts the refusals in an appended global; an appended export, {@value #PROBE},
  *       returns the count. The host asks it after a run that failed: a guest that traps or exits
@@ -41,8 +42,7 @@ final class MemoryCap {
   private MemoryCap() {}
 
   /**
-   * @throws GuestLinkException when the module starts with more memory than the limit, or imports
-   *     its memory
+   * @throws GuestLinkException when the module starts with more memory than the limit
    */
   static Capped apply(byte[] wasm, long limitBytes) {
     long maxPages = Math.max(1, Math.min(65536, limitBytes / PAGE));
@@ -54,8 +54,12 @@ final class MemoryCap {
       return new Capped(wasm, false, 0);
     }
     if (m.memoryImported) {
-      throw new GuestLinkException(
-          "The module imports its memory; the host provides only wasi_snapshot_preview1 functions");
+      // the host makes the memory with the limit as its maximum (WasiModule): only the probe
+      try {
+        return new Capped(m.rewrite(null, true), true, 0);
+      } catch (Malformed | Unsupported e) {
+        return new Capped(wasm, false, 0);
+      }
     }
     if (m.memory == null) {
       return new Capped(wasm, false, 0);

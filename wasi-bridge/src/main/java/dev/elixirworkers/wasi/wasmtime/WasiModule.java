@@ -3,11 +3,13 @@ package dev.elixirworkers.wasi.wasmtime;
 import dev.elixirworkers.wasi.preview1.WasiFunctions;
 import io.github.kawamuray.wasmtime.FuncType;
 import io.github.kawamuray.wasmtime.ImportType;
+import io.github.kawamuray.wasmtime.MemoryType;
 import io.github.kawamuray.wasmtime.Module;
 import io.github.kawamuray.wasmtime.Val;
 import io.github.kawamuray.wasmtime.WasmtimeException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * A compiled WASI command module and how its imports link to {@link WasiFunctions}: worked out
@@ -18,25 +20,39 @@ public final class WasiModule implements AutoCloseable {
   /** One import: its name and type, and the host function that serves it. */
   record Binding(String name, FuncType type, WasiFunctions.Function function) {}
 
+  /**
+   * A memory the module imports instead of defining it ({@value #MEMORY_IMPORT_MODULE}.{@value
+   * #MEMORY_IMPORT_NAME}, as a snapshot does): each session makes one and lends it to every run,
+   * zeroed in between, so a run starts on memory that is already mapped.
+   *
+   * @param position its place among the imports
+   * @param minimumPages what the module asks for
+   * @param maximumPages the module's maximum, capped by the memory limit
+   */
+  record ImportedMemory(int position, long minimumPages, long maximumPages) {}
+
+  /** Where a module that imports its memory (a snapshot) finds it. */
+  public static final String MEMORY_IMPORT_MODULE = "env";
+
+  public static final String MEMORY_IMPORT_NAME = "memory";
+
   /** No memory limit beyond wasm's own 4 GiB. */
   public static final long NO_MEMORY_LIMIT = 1L << 32;
 
   private final WasmtimeEngine engine;
   private final Module module;
   private final List<Binding> bindings;
+  private final Optional<ImportedMemory> importedMemory;
   private final long memoryLimit;
   private final boolean probed;
   private boolean closed;
 
   private WasiModule(
-      WasmtimeEngine engine,
-      Module module,
-      List<Binding> bindings,
-      long memoryLimit,
-      boolean probed) {
+      WasmtimeEngine engine, Module module, Plan plan, long memoryLimit, boolean probed) {
     this.engine = engine;
     this.module = module;
-    this.bindings = List.copyOf(bindings);
+    this.bindings = List.copyOf(plan.bindings());
+    this.importedMemory = plan.memory();
     this.memoryLimit = memoryLimit;
     this.probed = probed;
   }
@@ -75,7 +91,11 @@ public final class WasiModule implements AutoCloseable {
     }
     try {
       return new WasiModule(
-          engine, module, plan(module.imports()), memoryLimitBytes, capped.probed());
+          engine,
+          module,
+          plan(module.imports(), memoryLimitBytes),
+          memoryLimitBytes,
+          capped.probed());
     } catch (RuntimeException e) {
       engine.release(module);
       throw e;
@@ -92,10 +112,21 @@ public final class WasiModule implements AutoCloseable {
     return probed;
   }
 
-  private static List<Binding> plan(ImportType[] imports) {
+  /** How each import is served. */
+  private record Plan(List<Binding> bindings, Optional<ImportedMemory> memory) {}
+
+  private static Plan plan(ImportType[] imports, long memoryLimitBytes) {
     List<Binding> bindings = new ArrayList<>();
-    for (ImportType imp : imports) {
+    Optional<ImportedMemory> memory = Optional.empty();
+    for (int position = 0; position < imports.length; position++) {
+      ImportType imp = imports[position];
       String where = imp.module() + "." + imp.name();
+      if (imp.type() == ImportType.Type.MEMORY
+          && imp.module().equals(MEMORY_IMPORT_MODULE)
+          && imp.name().equals(MEMORY_IMPORT_NAME)) {
+        memory = Optional.of(importedMemory(position, imp.memory(), memoryLimitBytes));
+        continue;
+      }
       if (imp.type() != ImportType.Type.FUNC) {
         throw new GuestLinkException(
             "The module imports "
@@ -104,7 +135,10 @@ public final class WasiModule implements AutoCloseable {
                 + where
                 + "; the host provides only "
                 + WasiFunctions.MODULE
-                + " functions");
+                + " functions and a memory named "
+                + MEMORY_IMPORT_MODULE
+                + "."
+                + MEMORY_IMPORT_NAME);
       }
       if (!imp.module().equals(WasiFunctions.MODULE)) {
         throw new GuestLinkException(
@@ -143,7 +177,25 @@ public final class WasiModule implements AutoCloseable {
                               + " imports only when they return one i32 errno"));
       bindings.add(new Binding(imp.name(), type, function));
     }
-    return bindings;
+    return new Plan(bindings, memory);
+  }
+
+  private static ImportedMemory importedMemory(
+      int position, MemoryType type, long memoryLimitBytes) {
+    if (type.is64()) {
+      throw new GuestLinkException("The module uses 64-bit memory, which the host does not run");
+    }
+    long limitPages = Math.max(1, Math.min(65536, memoryLimitBytes / MemoryCap.PAGE));
+    if (type.minimum() > limitPages) {
+      throw new GuestLinkException(
+          "The module starts with "
+              + (type.minimum() * MemoryCap.PAGE >> 20)
+              + " MiB of memory, more than the limit of "
+              + (memoryLimitBytes >> 20)
+              + " MiB");
+    }
+    long maximum = type.maximum() < 0 ? limitPages : Math.min(type.maximum(), limitPages);
+    return new ImportedMemory(position, type.minimum(), maximum);
   }
 
   private static WasiFunctions.Signature signatureOf(FuncType type, String where) {
@@ -181,6 +233,10 @@ public final class WasiModule implements AutoCloseable {
 
   List<Binding> bindings() {
     return bindings;
+  }
+
+  Optional<ImportedMemory> importedMemory() {
+    return importedMemory;
   }
 
   WasmtimeEngine engine() {

@@ -9,11 +9,13 @@ import io.github.kawamuray.wasmtime.Extern;
 import io.github.kawamuray.wasmtime.Func;
 import io.github.kawamuray.wasmtime.Instance;
 import io.github.kawamuray.wasmtime.Memory;
+import io.github.kawamuray.wasmtime.MemoryType;
 import io.github.kawamuray.wasmtime.Store;
 import io.github.kawamuray.wasmtime.Trap;
 import io.github.kawamuray.wasmtime.Val;
 import io.github.kawamuray.wasmtime.WasmFunctionError;
 import io.github.kawamuray.wasmtime.WasmtimeException;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -21,7 +23,9 @@ import java.util.Optional;
 
 /**
  * A wasmtime {@link Store} with one host function per import, able to run the module several times:
- * each {@link #run} makes a fresh {@link Instance} (fresh memory and globals) in this store.
+ * each {@link #run} makes a fresh {@link Instance} (fresh memory and globals) in this store. A
+ * module that imports its memory (a snapshot) is lent the same memory in every run, zeroed in
+ * between, so it starts from exactly what a fresh memory would hold.
  *
  * <p>Why not a store per run: wasmtime-java binds host functions to a store, and creating one costs
  * on the order of 100 µs (wasmtime compiles a trampoline for each), over a millisecond for a module
@@ -31,6 +35,7 @@ import java.util.Optional;
  */
 public final class WasiSession implements AutoCloseable {
   private static final LinearMemory NO_MEMORY = ByteBufferMemory.ofSize(0);
+  private static final byte[] ZEROS = new byte[64 << 10];
 
   /** What the host functions see during a run; swapped per run. */
   private static final class Context {
@@ -46,6 +51,12 @@ public final class WasiSession implements AutoCloseable {
   private final List<Func> funcs = new ArrayList<>();
   private final List<Extern> externs = new ArrayList<>();
   private final Context context = new Context();
+
+  /** The memory lent to every run when the module imports it; made again after it grew. */
+  private Memory lentMemory;
+
+  private int memoriesMade;
+
   private final long createdNanos;
   private int runs;
   private long lastMemoryBytes;
@@ -61,6 +72,7 @@ public final class WasiSession implements AutoCloseable {
         funcs.add(func);
         externs.add(Extern.fromFunc(func));
       }
+      module.importedMemory().ifPresent(memory -> externs.add(memory.position(), Extern.UNKNOWN));
     } catch (RuntimeException e) {
       close();
       throw e;
@@ -111,6 +123,14 @@ public final class WasiSession implements AutoCloseable {
     return funcs.size();
   }
 
+  /**
+   * How many memories this session made for a module that imports its memory: one, plus one after
+   * each run that grew it. None for a module that defines its memory.
+   */
+  public int memoriesMade() {
+    return memoriesMade;
+  }
+
   /** Runs so far. */
   public int runs() {
     return runs;
@@ -139,7 +159,7 @@ public final class WasiSession implements AutoCloseable {
     Func start = null;
     try {
       store.setEpochDeadline(module.engine().ticksFor(timeLimitMillis));
-      instance = new Instance(store, module.module(), externs);
+      instance = instantiate();
       Optional<Memory> exported = instance.getMemory(store, "memory");
       if (exported.isEmpty()) {
         throw new GuestLinkException("The module exports no memory named \"memory\"");
@@ -174,6 +194,7 @@ public final class WasiSession implements AutoCloseable {
       if (instance != null) {
         instance.dispose();
       }
+      takeBackMemory();
     }
   }
 
@@ -213,7 +234,7 @@ public final class WasiSession implements AutoCloseable {
     List<Func> called = new ArrayList<>();
     try {
       store.setEpochDeadline(module.engine().ticksFor(timeLimitMillis));
-      instance = new Instance(store, module.module(), externs);
+      instance = instantiate();
       Optional<Memory> exported = instance.getMemory(store, "memory");
       if (exported.isEmpty()) {
         throw new GuestLinkException("The module exports no memory named \"memory\"");
@@ -268,6 +289,42 @@ public final class WasiSession implements AutoCloseable {
       if (instance != null) {
         instance.dispose();
       }
+      takeBackMemory();
+    }
+  }
+
+  private Instance instantiate() {
+    Optional<WasiModule.ImportedMemory> imported = module.importedMemory();
+    if (imported.isPresent()) {
+      WasiModule.ImportedMemory spec = imported.get();
+      if (lentMemory == null) {
+        lentMemory =
+            new Memory(store, new MemoryType(spec.minimumPages(), spec.maximumPages(), false));
+        memoriesMade++;
+      }
+      externs.set(spec.position(), Extern.fromMemory(lentMemory));
+    }
+    return new Instance(store, module.module(), externs);
+  }
+
+  /**
+   * Zeroes the lent memory for the next run, whose instantiation writes the module's data segments
+   * into it: the next run sees exactly what a fresh memory would hold. A memory that grew is
+   * dropped instead (it cannot shrink); the store frees it when it closes.
+   */
+  private void takeBackMemory() {
+    if (lentMemory == null) {
+      return;
+    }
+    long initialBytes = module.importedMemory().orElseThrow().minimumPages() * MemoryCap.PAGE;
+    if (lentMemory.dataSize(store) != initialBytes) {
+      lentMemory.dispose();
+      lentMemory = null;
+      return;
+    }
+    ByteBuffer buffer = lentMemory.buffer(store);
+    for (int at = 0; at < initialBytes; at += ZEROS.length) {
+      buffer.put(at, ZEROS, 0, (int) Math.min(ZEROS.length, initialBytes - at));
     }
   }
 
@@ -350,6 +407,9 @@ public final class WasiSession implements AutoCloseable {
     closed = true;
     for (Func func : funcs) {
       func.dispose();
+    }
+    if (lentMemory != null) {
+      lentMemory.dispose();
     }
     store.dispose();
   }
