@@ -136,6 +136,20 @@ class FrameworkEndToEndTest {
   }
 
   @Test
+  void aLoopOverALiteralDoesNotPileUpHeapFragments() {
+    // 100,000 loads of a 200-entry map literal: about 200 MB if they were never collected, past
+    // the 128 MiB memory limit
+    WorkerResponse r = send(request("GET", "/literals/100000"));
+
+    assertEquals(200, r.status(), r.bodyText());
+    long expected = 0;
+    for (int n = 1; n <= 100_000; n++) {
+      expected += (long) (n % 200) * (n % 200);
+    }
+    assertEquals(Long.toString(expected), r.bodyText());
+  }
+
+  @Test
   void unknownPathIs404WithTheRouterMiddlewareApplied() {
     WorkerResponse r = send(request("GET", "/no/such/page"));
 

@@ -29,6 +29,7 @@ defmodule FrameworkWorker.Router do
   get "/kv/:key", Handlers, :kv_get
   put "/kv/:key", Handlers, :kv_put
   get "/chain", Handlers, :chain
+  get "/literals/:n", Handlers, :literals
 
   get "/halt" do
     conn |> text(403, "halted in a block") |> halt()
@@ -45,6 +46,22 @@ defmodule FrameworkWorker.Handlers do
   def params(conn), do: json(conn, %{"path" => conn.path_params, "query" => conn.query_params})
 
   def echo(conn), do: json(conn, %{"body" => conn.body_params, "params" => conn.params})
+
+  @squares Map.new(0..199, &{&1, &1 * &1})
+
+  # AtomVM decodes a literal into a fresh heap fragment each time code loads
+  # it: a loop over one must not pile them up. (No function calls in the loop:
+  # after a NIF, AtomVM collects the fragments itself.)
+  def literals(%{path_params: %{"n" => n}} = conn),
+    do: text(conn, Integer.to_string(sum_squares(String.to_integer(n), 0)))
+
+  defp sum_squares(0, acc), do: acc
+
+  defp sum_squares(n, acc) do
+    k = rem(n, 200)
+    %{^k => square} = @squares
+    sum_squares(n - 1, acc + square)
+  end
 
   def json_decode(conn) do
     case JSON.decode(conn.body, max_depth: 16) do
