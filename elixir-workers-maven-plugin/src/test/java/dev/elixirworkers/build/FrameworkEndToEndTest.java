@@ -150,6 +150,21 @@ class FrameworkEndToEndTest {
   }
 
   @Test
+  void overflowingTheCStackIsA500AndTheNextRequestIsFine() {
+    WorkerResponse shallow = send(request("GET", "/nested/1000"));
+    assertEquals(200, shallow.status(), shallow.bodyText());
+    // term_to_binary/1 of a list nested 1000 deep: the version byte, then per level a list tag,
+    // a 4-byte length and a nil tail, and the innermost nil (what the host BEAM says too)
+    assertEquals("6002", shallow.bodyText());
+
+    WorkerResponse deep = send(request("GET", "/nested/200000"));
+    assertEquals(500, deep.status());
+    assertTrue(deep.bodyText().contains("the worker crashed"), deep.bodyText());
+
+    assertEquals("6002", send(request("GET", "/nested/1000")).bodyText());
+  }
+
+  @Test
   void unknownPathIs404WithTheRouterMiddlewareApplied() {
     WorkerResponse r = send(request("GET", "/no/such/page"));
 

@@ -67,6 +67,7 @@ public final class WorkerRuntime implements AutoCloseable {
   private final WorkerBundle bundle;
   private final Options options;
   private final WasiModule module;
+  private final int runsPerStore;
   private final InMemoryDirectory appDir;
   private final Object lock = new Object();
   private final Deque<WasiSession> idle = new ArrayDeque<>();
@@ -97,6 +98,12 @@ public final class WorkerRuntime implements AutoCloseable {
     this.bundle = bundle;
     this.options = options;
     this.module = WasiModule.load(WasmtimeEngine.shared(), bundle.wasm(), options.memoryLimit);
+    this.runsPerStore =
+        options.runsPerStore > 0
+            ? options.runsPerStore
+            : module.importsMemory()
+                ? Options.Builder.RUNS_PER_STORE_LENT_MEMORY
+                : Options.Builder.RUNS_PER_STORE;
     // a snapshot holds the application: its /app is empty
     this.appDir =
         bundle
@@ -337,7 +344,7 @@ public final class WorkerRuntime implements AutoCloseable {
       }
       keep =
           outcome instanceof GuestOutcome.Exited
-              && session.runs() < options.runsPerStore
+              && session.runs() < runsPerStore
               && session.lastMemoryBytes() <= RETAIN_MEMORY_BYTES;
       return respond(outcome, stdout, stderr, System.nanoTime() - start);
     } finally {
@@ -570,6 +577,7 @@ public final class WorkerRuntime implements AutoCloseable {
       return stderrListener;
     }
 
+    /** The runs per store set with the builder, or 0 for the default (see the builder). */
     public int runsPerStore() {
       return runsPerStore;
     }
@@ -603,13 +611,16 @@ public final class WorkerRuntime implements AutoCloseable {
       private long stdoutLimit = 32L << 20;
       private long stderrLimit = 64L << 10;
       private Consumer<String> stderrListener = line -> System.err.println("[worker] " + line);
-      private int runsPerStore = 8;
+      private int runsPerStore; // 0: the default for the module
       private WorkerBindings bindings = WorkerBindings.none();
       private int maxRounds = 8;
       private int maxNeedsPerRound = 64;
       private long maxRequestBodyBytes = 100L << 20;
       private long memoryLimit = 128L << 20;
       private Consumer<String> hostLog = line -> System.err.println("[elixir-workers] " + line);
+
+      static final int RUNS_PER_STORE = 8;
+      static final int RUNS_PER_STORE_LENT_MEMORY = 256;
 
       private Builder() {}
 
@@ -697,7 +708,9 @@ public final class WorkerRuntime implements AutoCloseable {
       /**
        * How many requests one wasmtime store serves (each in its own fresh instance) before it is
        * dropped: higher saves host-function setup, lower frees instance memory sooner. 1 means a
-       * new store per request.
+       * new store per request. Default: {@value #RUNS_PER_STORE}, or {@value
+       * #RUNS_PER_STORE_LENT_MEMORY} for a module that imports its memory (a snapshot), whose
+       * instances all use the one memory the store lends them and leave little behind.
        */
       public Builder runsPerStore(int runs) {
         if (runs < 1) {

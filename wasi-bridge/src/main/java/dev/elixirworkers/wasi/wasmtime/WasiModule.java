@@ -239,6 +239,11 @@ public final class WasiModule implements AutoCloseable {
     return importedMemory;
   }
 
+  /** Whether the module imports its memory (a snapshot): sessions lend it one. */
+  public boolean importsMemory() {
+    return importedMemory.isPresent();
+  }
+
   WasmtimeEngine engine() {
     return engine;
   }

@@ -30,6 +30,7 @@ defmodule FrameworkWorker.Router do
   put "/kv/:key", Handlers, :kv_put
   get "/chain", Handlers, :chain
   get "/literals/:n", Handlers, :literals
+  get "/nested/:n", Handlers, :nested
 
   get "/halt" do
     conn |> text(403, "halted in a block") |> halt()
@@ -48,6 +49,12 @@ defmodule FrameworkWorker.Handlers do
   def echo(conn), do: json(conn, %{"body" => conn.body_params, "params" => conn.params})
 
   @squares Map.new(0..199, &{&1, &1 * &1})
+
+  # term_to_binary/1 recurses in C once per level of nesting
+  def nested(%{path_params: %{"n" => n}} = conn) do
+    term = Enum.reduce(1..String.to_integer(n), [], fn _, acc -> [acc] end)
+    text(conn, Integer.to_string(byte_size(:erlang.term_to_binary(term))))
+  end
 
   # AtomVM decodes a literal into a fresh heap fragment each time code loads
   # it: a loop over one must not pile them up. (No function calls in the loop:
