@@ -19,6 +19,9 @@
  * is live out of them and frees them), so nothing requires them gone at once;
  * but a loop that loads a literal must not pile them up, so a process is
  * collected after FRAGMENT_CHECKS checks in a row that found fragments.
+ * (Collecting only once the fragments outgrow the heap was slower: a
+ * collection looks up every pointer in the list of fragments, so a few
+ * fragments often cost less than many at once; hello 0.32 -> 0.37 ms.)
  *
  * The link routes the checks here (-Wl,--wrap, CMakeLists.txt): when there is
  * room for what is asked, nothing happens; otherwise AtomVM collects and
