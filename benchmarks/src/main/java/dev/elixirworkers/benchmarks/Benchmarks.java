@@ -64,7 +64,7 @@ public final class Benchmarks {
       Path.of(System.getProperty("benchmarks.work", "target/benchmarks")).toAbsolutePath();
   private final int runs = Integer.getInteger("benchmarks.runs", 200);
   private final int rounds = Integer.getInteger("benchmarks.rounds", 5);
-  private final int warmup = Integer.getInteger("benchmarks.warmup", 1000);
+  private final int warmup = Integer.getInteger("benchmarks.warmup", 3000);
   private final int seconds = Integer.getInteger("benchmarks.seconds", 5);
   private final String node = System.getProperty("node.executable", "node");
 
