@@ -81,8 +81,12 @@ public final class WasmModule {
     }
   }
 
-  /** An import; {@code kind} is one of the {@code KIND_} constants. */
-  public record Import(String module, String name, int kind, boolean mutableGlobal) {}
+  /**
+   * An import; {@code kind} is one of the {@code KIND_} constants, {@code memory} the limits of an
+   * imported memory (null for other kinds).
+   */
+  public record Import(
+      String module, String name, int kind, boolean mutableGlobal, Limits memory) {}
 
   /** Memory limits in pages; {@code max} is -1 when absent. */
   public record Limits(int flags, long min, long max) {
@@ -267,13 +271,14 @@ public final class WasmModule {
       String name = r.name();
       int kind = r.u8();
       boolean mutable = false;
+      Limits memory = null;
       switch (kind) {
         case KIND_FUNC -> r.u32();
         case KIND_TABLE -> {
           r.u8();
           r.limits();
         }
-        case KIND_MEMORY -> r.limits();
+        case KIND_MEMORY -> memory = r.limits();
         case KIND_GLOBAL -> {
           r.u8();
           mutable = r.u8() == 1;
@@ -284,7 +289,7 @@ public final class WasmModule {
         }
         default -> throw new WasmFormatException("import " + i + " has kind " + kind);
       }
-      out.add(new Import(module, name, kind, mutable));
+      out.add(new Import(module, name, kind, mutable, memory));
     }
     return out;
   }
@@ -310,36 +315,7 @@ public final class WasmModule {
 
   /** The limits of the memories the module imports. */
   public List<Limits> importedMemories() throws WasmFormatException {
-    List<Limits> out = new ArrayList<>();
-    Optional<Section> s = section(IMPORT);
-    if (s.isEmpty()) {
-      return out;
-    }
-    Reader r = new Reader(s.get().content());
-    long n = r.u32();
-    for (long i = 0; i < n; i++) {
-      r.name();
-      r.name();
-      int kind = r.u8();
-      switch (kind) {
-        case KIND_FUNC -> r.u32();
-        case KIND_TABLE -> {
-          r.u8();
-          r.limits();
-        }
-        case KIND_MEMORY -> out.add(r.limits());
-        case KIND_GLOBAL -> {
-          r.u8();
-          r.u8();
-        }
-        case 4 -> {
-          r.u8();
-          r.u32();
-        }
-        default -> throw new WasmFormatException("import " + i + " has kind " + kind);
-      }
-    }
-    return out;
+    return imports().stream().filter(i -> i.kind() == KIND_MEMORY).map(Import::memory).toList();
   }
 
   public long importCount(int kind) throws WasmFormatException {

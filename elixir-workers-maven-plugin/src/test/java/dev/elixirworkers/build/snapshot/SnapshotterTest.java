@@ -155,13 +155,16 @@ class SnapshotterTest {
     WasmModule original = WasmModule.parse(guest);
     WasmModule snap = WasmModule.parse(snapshot.wasm());
 
+    WasmModule.Limits defined = original.memories().get(0);
     List<WasmModule.Import> imports = new java.util.ArrayList<>(original.imports());
     imports.add(
         new WasmModule.Import(
             WasiModule.MEMORY_IMPORT_MODULE,
             WasiModule.MEMORY_IMPORT_NAME,
             WasmModule.KIND_MEMORY,
-            false));
+            false,
+            new WasmModule.Limits(
+                defined.flags(), snapshot.memoryBytes() / WasmModule.PAGE, defined.max())));
     assertEquals(imports, snap.imports(), "the WASI imports, then the memory");
     assertTrue(snap.memories().isEmpty(), "the memory is imported, not defined");
     List<String> exports = snap.exports().stream().map(WasmModule.Export::name).toList();
