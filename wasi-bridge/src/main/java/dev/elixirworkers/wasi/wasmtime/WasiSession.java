@@ -144,27 +144,15 @@ public final class WasiSession implements AutoCloseable {
    * @throws HostFailure when a host function failed (a host bug)
    */
   public GuestOutcome run(WasiPreview1 wasi, long timeLimitMillis) {
-    if (closed) {
-      throw new IllegalStateException("session closed");
-    }
-    runs++;
-    context.wasi = wasi;
-    context.memory = null;
-    context.exitStatus = null;
-    context.deadlineExceeded = false;
-    context.hostFailure = null;
-    lastMemoryBytes = 0;
+    begin(wasi);
     Instance instance = null;
     WasmtimeMemory memory = null;
     Func start = null;
     try {
       store.setEpochDeadline(module.engine().ticksFor(timeLimitMillis));
       instance = instantiate();
-      Optional<Memory> exported = instance.getMemory(store, "memory");
-      if (exported.isEmpty()) {
-        throw new GuestLinkException("The module exports no memory named \"memory\"");
-      }
-      memory = new WasmtimeMemory(store, exported.get());
+      Memory exported = exportedMemory(instance);
+      memory = new WasmtimeMemory(store, exported);
       context.memory = memory;
       start =
           instance
@@ -174,7 +162,7 @@ public final class WasiSession implements AutoCloseable {
                       new GuestLinkException(
                           "The module exports no _start function: it is not a WASI command"));
       GuestOutcome outcome = callStart(start, timeLimitMillis);
-      lastMemoryBytes = exported.get().dataSize(store);
+      lastMemoryBytes = exported.dataSize(store);
       if (module.detectsOutOfMemory()
           && (outcome instanceof GuestOutcome.Trapped
               || (outcome instanceof GuestOutcome.Exited exited && exited.status() != 0))
@@ -220,26 +208,15 @@ public final class WasiSession implements AutoCloseable {
    */
   public Capture capture(
       WasiPreview1 wasi, String function, List<String> getters, long timeLimitMillis) {
-    if (closed) {
-      throw new IllegalStateException("session closed");
-    }
-    runs++;
-    context.wasi = wasi;
-    context.memory = null;
-    context.exitStatus = null;
-    context.deadlineExceeded = false;
-    context.hostFailure = null;
+    begin(wasi);
     Instance instance = null;
     WasmtimeMemory memory = null;
     List<Func> called = new ArrayList<>();
     try {
       store.setEpochDeadline(module.engine().ticksFor(timeLimitMillis));
       instance = instantiate();
-      Optional<Memory> exported = instance.getMemory(store, "memory");
-      if (exported.isEmpty()) {
-        throw new GuestLinkException("The module exports no memory named \"memory\"");
-      }
-      memory = new WasmtimeMemory(store, exported.get());
+      Memory exported = exportedMemory(instance);
+      memory = new WasmtimeMemory(store, exported);
       context.memory = memory;
       Func init = exportedFunc(instance, function);
       called.add(init);
@@ -250,7 +227,7 @@ public final class WasiSession implements AutoCloseable {
         getterFuncs.add(f);
       }
       GuestOutcome outcome = call(init, timeLimitMillis);
-      lastMemoryBytes = exported.get().dataSize(store);
+      lastMemoryBytes = exported.dataSize(store);
       if (!(outcome instanceof GuestOutcome.Exited exited)
           || exited.status() != 0
           || context.exitStatus != null) {
@@ -273,8 +250,8 @@ public final class WasiSession implements AutoCloseable {
                       getters.get(i) + " returns a " + result[0].getType() + " value");
             };
       }
-      java.nio.ByteBuffer buffer = exported.get().buffer(store);
-      byte[] bytes = new byte[Math.toIntExact(exported.get().dataSize(store))];
+      java.nio.ByteBuffer buffer = exported.buffer(store);
+      byte[] bytes = new byte[Math.toIntExact(exported.dataSize(store))];
       buffer.duplicate().position(0).get(bytes);
       return new Capture(true, outcome, bytes, values);
     } finally {
@@ -291,6 +268,26 @@ public final class WasiSession implements AutoCloseable {
       }
       takeBackMemory();
     }
+  }
+
+  /** Resets what the host functions see for a new run. */
+  private void begin(WasiPreview1 wasi) {
+    if (closed) {
+      throw new IllegalStateException("session closed");
+    }
+    runs++;
+    context.wasi = wasi;
+    context.memory = null;
+    context.exitStatus = null;
+    context.deadlineExceeded = false;
+    context.hostFailure = null;
+    lastMemoryBytes = 0;
+  }
+
+  private Memory exportedMemory(Instance instance) {
+    return instance
+        .getMemory(store, "memory")
+        .orElseThrow(() -> new GuestLinkException("The module exports no memory named \"memory\""));
   }
 
   private Instance instantiate() {
