@@ -29,6 +29,12 @@ final class MemoryCap {
   /** The export that returns how many {@code memory.grow} calls were refused. */
   static final String PROBE = "elixir_workers_memory_grow_failures";
 
+  /**
+   * The export that zeroes all of memory 0 ({@code memory.fill}), appended when the module imports
+   * its memory: the host clears a lent memory with it, at the engine's memset speed.
+   */
+  static final String CLEAR = "elixir_workers_clear_memory";
+
   static final long PAGE = 65536;
 
   /**
@@ -54,7 +60,8 @@ final class MemoryCap {
       return new Capped(wasm, false, 0);
     }
     if (m.memoryImported) {
-      // the host makes the memory with the limit as its maximum (WasiModule): only the probe
+      // the host makes the memory with the limit as its maximum (WasiModule): only the probe,
+      // and the export that clears it
       try {
         return new Capped(m.rewrite(null, true), true, 0);
       } catch (Malformed | Unsupported e) {
@@ -223,9 +230,16 @@ final class MemoryCap {
       }
       long growType = typeCount;
       long probeType = typeCount + 1;
+      long clearType = typeCount + 2;
       long growFunc = importedFuncs + definedFuncs;
       long probeFunc = growFunc + 1;
+      long clearFunc = growFunc + 2;
       long counter = importedGlobals + definedGlobals;
+      boolean clear = memoryImported;
+      byte[][] newExports =
+          clear
+              ? new byte[][] {probeExport(probeFunc), export(CLEAR, clearFunc)}
+              : new byte[][] {probeExport(probeFunc)};
 
       ByteArrayOutputStream out = new ByteArrayOutputStream(bytes.length + 256);
       out.write(bytes, 0, 8);
@@ -237,7 +251,7 @@ final class MemoryCap {
           globalWritten = true;
         }
         if (probe && !exportWritten && order(s.id) > order(7)) {
-          section(out, 7, concat(u32(1), probeExport(probeFunc)));
+          section(out, 7, concat(u32(newExports.length), concat(newExports)));
           exportWritten = true;
         }
         if (!probe) {
@@ -260,14 +274,21 @@ final class MemoryCap {
                   1,
                   appendItems(
                       s,
-                      2,
+                      3,
                       new byte[] {0x60, 1, 0x7f, 1, 0x7f}, // (i32) -> i32
-                      new byte[] {0x60, 0, 1, 0x7f})); // () -> i32
-          case 3 -> section(out, 3, appendItems(s, 2, u32(growType), u32(probeType)));
+                      new byte[] {0x60, 0, 1, 0x7f}, // () -> i32
+                      new byte[] {0x60, 0, 0})); // () -> ()
+          case 3 ->
+              section(
+                  out,
+                  3,
+                  clear
+                      ? appendItems(s, 3, u32(growType), u32(probeType), u32(clearType))
+                      : appendItems(s, 2, u32(growType), u32(probeType)));
           case 5 -> section(out, 5, memorySection);
           case 6 -> section(out, 6, appendItems(s, 1, counterGlobal()));
-          case 7 -> section(out, 7, appendItems(s, 1, probeExport(probeFunc)));
-          case 10 -> section(out, 10, rewriteCode(s, growFunc, counter));
+          case 7 -> section(out, 7, appendItems(s, newExports.length, newExports));
+          case 10 -> section(out, 10, rewriteCode(s, growFunc, counter, clear));
           default -> copy(out, s);
         }
       }
@@ -275,17 +296,17 @@ final class MemoryCap {
         section(out, 6, concat(u32(1), counterGlobal()));
       }
       if (probe && !exportWritten) {
-        section(out, 7, concat(u32(1), probeExport(probeFunc)));
+        section(out, 7, concat(u32(newExports.length), concat(newExports)));
       }
       return out.toByteArray();
     }
 
-    private byte[] rewriteCode(Section s, long growFunc, long counter)
+    private byte[] rewriteCode(Section s, long growFunc, long counter, boolean clear)
         throws Malformed, Unsupported {
       Reader r = new Reader(bytes, s.start, s.end);
       long count = r.u32();
       ByteArrayOutputStream out = new ByteArrayOutputStream(s.end - s.start + 64);
-      u32(out, count + 2);
+      u32(out, count + (clear ? 3 : 2));
       byte[] call = concat(new byte[] {0x10}, u32(growFunc));
       for (long i = 0; i < count; i++) {
         long size = r.u32();
@@ -324,6 +345,12 @@ final class MemoryCap {
       out.writeBytes(grow);
       u32(out, read.length);
       out.writeBytes(read);
+      if (clear) {
+        // (func  i32.const 0  i32.const 0  memory.size  i32.const 16  i32.shl  memory.fill)
+        byte[] fill = {0, 0x41, 0, 0x41, 0, 0x3f, 0, 0x41, 16, 0x74, (byte) 0xfc, 11, 0, 0x0b};
+        u32(out, fill.length);
+        out.writeBytes(fill);
+      }
       return out.toByteArray();
     }
 
@@ -462,7 +489,11 @@ final class MemoryCap {
     }
 
     private static byte[] probeExport(long func) {
-      byte[] name = PROBE.getBytes(StandardCharsets.UTF_8);
+      return export(PROBE, func);
+    }
+
+    private static byte[] export(String exportName, long func) {
+      byte[] name = exportName.getBytes(StandardCharsets.UTF_8);
       return concat(u32(name.length), name, new byte[] {0}, u32(func));
     }
 

@@ -179,10 +179,10 @@ public final class WasiSession implements AutoCloseable {
       if (memory != null) {
         memory.dispose();
       }
+      takeBackMemory(instance);
       if (instance != null) {
         instance.dispose();
       }
-      takeBackMemory();
     }
   }
 
@@ -263,10 +263,10 @@ public final class WasiSession implements AutoCloseable {
       if (memory != null) {
         memory.dispose();
       }
+      takeBackMemory(instance);
       if (instance != null) {
         instance.dispose();
       }
-      takeBackMemory();
     }
   }
 
@@ -307,9 +307,10 @@ public final class WasiSession implements AutoCloseable {
   /**
    * Zeroes the lent memory for the next run, whose instantiation writes the module's data segments
    * into it: the next run sees exactly what a fresh memory would hold. A memory that grew is
-   * dropped instead (it cannot shrink); the store frees it when it closes.
+   * dropped instead (it cannot shrink); the store frees it when it closes. Called before {@code
+   * instance} (which may be null) is disposed.
    */
-  private void takeBackMemory() {
+  private void takeBackMemory(Instance instance) {
     if (lentMemory == null) {
       return;
     }
@@ -319,9 +320,33 @@ public final class WasiSession implements AutoCloseable {
       lentMemory = null;
       return;
     }
+    if (instance != null && clearedByTheModule(instance)) {
+      return;
+    }
     ByteBuffer buffer = lentMemory.buffer(store);
     for (int at = 0; at < initialBytes; at += ZEROS.length) {
       buffer.put(at, ZEROS, 0, (int) Math.min(ZEROS.length, initialBytes - at));
+    }
+  }
+
+  /**
+   * Zeroes the memory with the export {@link MemoryCap} appends ({@code memory.fill}: a native
+   * memset, about three times as fast as writing zeros through a ByteBuffer); false when the module
+   * has no such export (no memory limit) or it failed.
+   */
+  private boolean clearedByTheModule(Instance instance) {
+    Optional<Func> clear = instance.getFunc(store, MemoryCap.CLEAR);
+    if (clear.isEmpty()) {
+      return false;
+    }
+    try {
+      store.setEpochDeadline(module.engine().ticksFor(1000));
+      clear.get().call(store);
+      return true;
+    } catch (RuntimeException e) {
+      return false;
+    } finally {
+      clear.get().dispose();
     }
   }
 

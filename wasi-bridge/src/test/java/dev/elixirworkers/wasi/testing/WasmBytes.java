@@ -6,7 +6,8 @@ import java.util.List;
 
 /**
  * Hand-encodes tiny WASI command modules for link tests: the given function imports, one page of
- * memory exported as {@code memory}, and {@code _start} with the given body.
+ * memory exported as {@code memory} (defined, or imported as {@code env.memory} the way a snapshot
+ * does), and {@code _start} with the given body.
  */
 public final class WasmBytes {
   public static final byte I32 = 0x7f;
@@ -19,6 +20,15 @@ public final class WasmBytes {
 
   /** {@code body}: the instructions of {@code _start} (without locals or the final end). */
   public static byte[] command(List<Import> imports, int... body) {
+    return command(false, imports, body);
+  }
+
+  /** As {@link #command}, with the page of memory imported as {@code env.memory}. */
+  public static byte[] commandImportingMemory(List<Import> imports, int... body) {
+    return command(true, imports, body);
+  }
+
+  private static byte[] command(boolean importMemory, List<Import> imports, int... body) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     out.writeBytes(new byte[] {0, 'a', 's', 'm', 1, 0, 0, 0});
 
@@ -35,12 +45,17 @@ public final class WasmBytes {
     section(out, 1, types);
 
     ByteArrayOutputStream imps = new ByteArrayOutputStream();
-    u32(imps, imports.size());
+    u32(imps, imports.size() + (importMemory ? 1 : 0));
     for (int i = 0; i < imports.size(); i++) {
       name(imps, imports.get(i).module());
       name(imps, imports.get(i).name());
       imps.write(0);
       u32(imps, i);
+    }
+    if (importMemory) {
+      name(imps, "env");
+      name(imps, "memory");
+      imps.writeBytes(new byte[] {2, 0, 1});
     }
     section(out, 2, imps);
 
@@ -49,9 +64,11 @@ public final class WasmBytes {
     u32(funcs, imports.size());
     section(out, 3, funcs);
 
-    ByteArrayOutputStream memory = new ByteArrayOutputStream();
-    memory.writeBytes(new byte[] {1, 0, 1});
-    section(out, 5, memory);
+    if (!importMemory) {
+      ByteArrayOutputStream memory = new ByteArrayOutputStream();
+      memory.writeBytes(new byte[] {1, 0, 1});
+      section(out, 5, memory);
+    }
 
     ByteArrayOutputStream exports = new ByteArrayOutputStream();
     u32(exports, 2);
