@@ -42,6 +42,15 @@
 
 #include <wasi/api.h>
 
+// The request's process: its minimum heap, in words (run_start()).
+#ifndef REQUEST_HEAP_WORDS
+#define REQUEST_HEAP_WORDS 16384
+#endif
+// C heap left free at the end of atomvm_wasi_preinit(), for the requests.
+#ifndef REQUEST_HEADROOM_BYTES
+#define REQUEST_HEADROOM_BYTES (256 * 1024)
+#endif
+
 /**
  * @brief What atomvm_wasi_preinit() leaves for `_start`: the VM with its packs read and their
  * modules loaded, and the arguments it was made from.
@@ -49,13 +58,6 @@
  * @details All of it lives in linear memory, so a snapshot of the memory holds it. `glb` is
  * NULL unless pre-initialisation ran.
  */
-#ifndef REQUEST_HEAP_WORDS
-#define REQUEST_HEAP_WORDS 16384
-#endif
-#ifndef REQUEST_HEADROOM_BYTES
-#define REQUEST_HEADROOM_BYTES (256 * 1024)
-#endif
-
 static struct
 {
     GlobalContext *glb;
@@ -228,7 +230,8 @@ static bool run_start(GlobalContext *glb, Module *start_module)
     // AtomVM's default heap policy a heap just big enough for what is live is
     // collected over and over while a response is built. Start with room for
     // a typical request, grow in Fibonacci steps past it, and never shrink
-    // (src/heap_policy.c): a small request is then never collected.
+    // (src/heap_policy.c): a small request is then collected a few times at
+    // most, for the literals it loaded.
     ctx->heap_growth_strategy = FibonacciHeapGrowth;
     ctx->has_min_heap_size = 1;
     ctx->min_heap_size = REQUEST_HEAP_WORDS;
