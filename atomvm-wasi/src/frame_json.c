@@ -235,6 +235,15 @@ static bool scan_string(struct Scan *s)
     return true;
 }
 
+// The first byte at or after p that is not a decimal digit.
+static const uint8_t *skip_digits(const uint8_t *p, const uint8_t *end)
+{
+    while (p < end && *p >= '0' && *p <= '9') {
+        p++;
+    }
+    return p;
+}
+
 // -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?: the end of the number at
 // p, or NULL (with the error) when it is malformed.
 static const uint8_t *number_end(struct Scan *s, const uint8_t *p, bool *integer)
@@ -250,20 +259,15 @@ static const uint8_t *number_end(struct Scan *s, const uint8_t *p, bool *integer
     if (*p == '0') {
         p++;
     } else if (*p >= '1' && *p <= '9') {
-        while (p < end && *p >= '0' && *p <= '9') {
-            p++;
-        }
+        p = skip_digits(p, end);
     } else {
         fail(s, "invalid_number", p);
         return NULL;
     }
     *integer = true;
     if (p < end && *p == '.') {
-        p++;
-        const uint8_t *digits = p;
-        while (p < end && *p >= '0' && *p <= '9') {
-            p++;
-        }
+        const uint8_t *digits = p + 1;
+        p = skip_digits(digits, end);
         if (p == digits) {
             fail(s, "invalid_number", p);
             return NULL;
@@ -276,9 +280,7 @@ static const uint8_t *number_end(struct Scan *s, const uint8_t *p, bool *integer
             p++;
         }
         const uint8_t *digits = p;
-        while (p < end && *p >= '0' && *p <= '9') {
-            p++;
-        }
+        p = skip_digits(digits, end);
         if (p == digits) {
             fail(s, "invalid_number", p);
             return NULL;
