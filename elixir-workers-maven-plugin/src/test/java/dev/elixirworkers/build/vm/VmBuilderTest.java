@@ -2,6 +2,7 @@ package dev.elixirworkers.build.vm;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.elixirworkers.build.RecordingLog;
@@ -126,6 +127,23 @@ class VmBuilderTest {
     assertEquals(cached, result);
     assertTrue(log.contains("skipping the VM build"), log.lines.toString());
     assertTrue(Files.notExists(temp.resolve("work/vm-build")), "CMake must not have run");
+  }
+
+  @Test
+  void aNewBuildDoesNotInheritTheCacheVariablesOfAnEarlierOne() throws IOException {
+    Path adapter = AdapterSources.extractTo(temp.resolve("adapter"));
+    Path stale = temp.resolve("work/vm-build/CMakeCache.txt");
+    Files.createDirectories(stale.getParent());
+    Files.writeString(stale, "ATOMVM_WASI_STACK_SIZE:STRING=1048576\n");
+    VmBuilder builder =
+        new VmBuilder(temp.resolve("cache"), temp.resolve("work"), new RecordingLog());
+
+    // The AtomVM source does not exist, so configuring fails; it must not have read the old cache.
+    assertThrows(RuntimeException.class, () -> builder.build(source, adapter, toolchain));
+
+    assertTrue(
+        Files.notExists(stale) || !Files.readString(stale).contains("1048576"),
+        "the earlier build's cache is gone");
   }
 
   @Test
