@@ -8,6 +8,7 @@ import dev.elixirworkers.wasi.wasmtime.GuestOutcome;
 import dev.elixirworkers.wasi.wasmtime.WasiModule;
 import dev.elixirworkers.wasi.wasmtime.WasiSession;
 import dev.elixirworkers.wasi.wasmtime.WasmtimeEngine;
+import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -48,6 +49,11 @@ import java.util.Optional;
  *       module exports {@value #CTORS_EXPORT}, its body becomes empty in the snapshot, since its
  *       work is already in the captured memory (wasi-libc would otherwise register the preopened
  *       directories a second time), and the export is removed.
+ *   <li>Code only the initialisation needs: every export named {@value #ZEROED_EXPORT_PREFIX}...
+ *       returns zeros without running and is removed; then every function that nothing reaches any
+ *       more (the initialisation export's code, what only the zeroed exports called) gets the body
+ *       {@code unreachable} ({@link UnreachableFunctions}). In atomvm.wasm that is AtomVM's module
+ *       loader, a fifth of the code.
  * </ol>
  *
  * <p>Not captured: tables (C code does not change them at run time) and anything outside the
@@ -60,6 +66,14 @@ public final class Snapshotter {
 
   /** lld's constructor function, exported by atomvm.wasm for this tool. */
   public static final String CTORS_EXPORT = "__wasm_call_ctors";
+
+  /**
+   * Exports named with this prefix are functions that only the initialisation needs: in the
+   * snapshot each returns zeros (0, or NULL in C) without running and is no longer exported, so the
+   * code only it reached can go. atomvm.wasm exports AtomVM's module loader this way: every module
+   * is loaded by then.
+   */
+  public static final String ZEROED_EXPORT_PREFIX = "elixir-workers.snapshot.zero.";
 
   /**
    * The custom section that tells hosts the size of the memory the snapshot imports, as JSON: a
@@ -102,6 +116,9 @@ public final class Snapshotter {
    * @param dataBytes the bytes those segments hold
    * @param mutableGlobals how many globals were captured
    * @param constructorsDisabled whether {@value #CTORS_EXPORT} was made a no-op
+   * @param zeroedExports the exports named {@value #ZEROED_EXPORT_PREFIX}..., now returning zeros
+   * @param emptiedFunctions how many functions nothing reached any more (now {@code unreachable})
+   * @param removedCodeBytes how much smaller the code is for the zeroed and emptied functions
    * @param stderr what the initialisation wrote to stderr (the tail)
    */
   public record Result(
@@ -111,6 +128,9 @@ public final class Snapshotter {
       long dataBytes,
       int mutableGlobals,
       boolean constructorsDisabled,
+      List<String> zeroedExports,
+      int emptiedFunctions,
+      long removedCodeBytes,
       String stderr) {}
 
   private Snapshotter() {}
@@ -364,20 +384,32 @@ public final class Snapshotter {
       }
 
       List<WasmModule.Export> exports = new ArrayList<>();
+      List<byte[]> code = new ArrayList<>(m.code());
+      long codeBefore = code.stream().mapToLong(b -> b.length).sum();
+      List<String> zeroed = new ArrayList<>();
       for (WasmModule.Export e : m.exports()) {
-        if (!e.name().equals(initExport) && !e.name().equals(CTORS_EXPORT)) {
+        if (e.kind() == WasmModule.KIND_FUNC && e.name().startsWith(ZEROED_EXPORT_PREFIX)) {
+          if (e.index() < plan.importedFuncs()) {
+            throw new SnapshotException(e.name() + " is an imported function");
+          }
+          int defined = (int) (e.index() - plan.importedFuncs());
+          WasmModule.FuncType type = m.types().get(m.functionTypes().get(defined).intValue());
+          code.set(defined, zeroBody(type));
+          zeroed.add(e.name());
+        } else if (!e.name().equals(initExport) && !e.name().equals(CTORS_EXPORT)) {
           exports.add(e);
         }
       }
       m.put(WasmModule.EXPORT, WasmModule.encodeExports(exports));
 
       if (plan.ctorsFunction().isPresent()) {
-        List<byte[]> code = new ArrayList<>(m.code());
         code.set((int) (plan.ctorsFunction().get() - plan.importedFuncs()), new byte[] {0, 0x0b});
-        m.put(WasmModule.CODE, WasmModule.encodeCode(code));
-        m.removeCustom(".debug");
       }
+      m.put(WasmModule.CODE, WasmModule.encodeCode(code));
+      m.removeCustom(".debug");
       m.remove(WasmModule.START);
+      UnreachableFunctions.Emptied emptied =
+          UnreachableFunctions.empty(m).orElse(new UnreachableFunctions.Emptied(0, 0));
 
       long dataBytes = captured.stream().mapToLong(d -> d.bytes().length).sum();
       return new Result(
@@ -387,10 +419,36 @@ public final class Snapshotter {
           dataBytes,
           plan.mutableGlobals().size(),
           plan.ctorsFunction().isPresent(),
+          List.copyOf(zeroed),
+          emptied.functions(),
+          codeBefore - m.code().stream().mapToLong(b -> b.length).sum(),
           run.stderr());
     } catch (WasmFormatException e) {
       throw new SnapshotException("the module cannot be read: " + e.getMessage(), e);
     }
+  }
+
+  /** A body that returns the zero of each result type and does nothing else. */
+  static byte[] zeroBody(WasmModule.FuncType type) throws SnapshotException {
+    ByteArrayOutputStream body = new ByteArrayOutputStream();
+    body.write(0); // no locals
+    for (byte result : type.results()) {
+      switch (result & 0xff) {
+        case WasmModule.I32 -> body.writeBytes(new byte[] {0x41, 0});
+        case WasmModule.I64 -> body.writeBytes(new byte[] {0x42, 0});
+        case WasmModule.F32 -> body.writeBytes(new byte[] {0x43, 0, 0, 0, 0});
+        case WasmModule.F64 -> body.writeBytes(new byte[] {0x44, 0, 0, 0, 0, 0, 0, 0, 0});
+        default ->
+            throw new SnapshotException(
+                "an export named "
+                    + ZEROED_EXPORT_PREFIX
+                    + "... returns a value of type 0x"
+                    + WasmModule.hex(result & 0xff)
+                    + ", which has no zero");
+      }
+    }
+    body.write(0x0b);
+    return body.toByteArray();
   }
 
   /**

@@ -90,6 +90,31 @@ class SnapshotterTest {
   }
 
   @Test
+  void aZeroedExportReturnsZeroInTheSnapshotAndWhatOnlyItCalledIsEmptied() throws Exception {
+    String loader = Snapshotter.ZEROED_EXPORT_PREFIX + "loader";
+    JsonNode plain = answer(guest);
+    JsonNode snap = answer(snapshot.wasm());
+
+    assertNotEquals(0, plain.get("loader").asLong(), "the plain module runs the loader");
+    assertEquals(0, snap.get("loader").asLong(), snap.toString());
+    assertEquals(List.of(loader), snapshot.zeroedExports());
+    assertTrue(WasmModule.parse(guest).export(loader).isPresent());
+    WasmModule snapped = WasmModule.parse(snapshot.wasm());
+    assertTrue(snapped.export(loader).isEmpty(), "no longer exported");
+    // parse_table, and guest_preinit's initialisation code, which _start reaches in neither
+    assertTrue(snapshot.emptiedFunctions() >= 2, "emptied " + snapshot.emptiedFunctions());
+    long codeBefore = WasmModule.parse(guest).code().stream().mapToLong(b -> b.length).sum();
+    long codeAfter = snapped.code().stream().mapToLong(b -> b.length).sum();
+    assertEquals(codeBefore - codeAfter, snapshot.removedCodeBytes());
+    assertTrue(snapshot.removedCodeBytes() > 0);
+    long emptiedBodies =
+        snapped.code().stream()
+            .filter(b -> java.util.Arrays.equals(b, UnreachableFunctions.EMPTIED_BODY))
+            .count();
+    assertTrue(emptiedBodies >= snapshot.emptiedFunctions(), emptiedBodies + " emptied bodies");
+  }
+
+  @Test
   void twoRequestsThroughTheSnapshotSeeDifferentRandomBytes() throws Exception {
     try (WorkerRuntime runtime = WorkerRuntime.create(WorkerBundle.of(snapshot.wasm(), app))) {
       String first = answer(runtime).get("random").asText();
