@@ -185,7 +185,7 @@ class ExampleWorkerEndToEndTest {
     assertTrue(!Files.exists(bundle.wasm().resolveSibling("app.avm")), "a snapshot holds app.avm");
     assertTrue(Files.exists(bundle.avm()), "packed in the work directory");
     assertEquals(
-        List.of("atomvm.wasm", "worker.js", "host.js", "wasi.js", "frames.js", "bindings.js"),
+        List.of("atomvm.wasm", "worker.js"),
         bundle.sizes().rows().stream().map(row -> row.name()).toList());
   }
 }

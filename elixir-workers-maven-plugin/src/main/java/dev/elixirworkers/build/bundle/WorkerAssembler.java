@@ -21,6 +21,10 @@ public final class WorkerAssembler {
   public static final String AVM = "app.avm";
   public static final String MAIN = "worker.js";
 
+  /** The modules of plugin versions that shipped the JavaScript unbundled: deleted if present. */
+  static final List<String> RETIRED_MODULES =
+      List.of("host.js", "wasi.js", "frames.js", "bindings.js");
+
   private WorkerAssembler() {}
 
   /** The VM and the archive only (the JVM host's needs). */
@@ -56,8 +60,8 @@ public final class WorkerAssembler {
    * The whole Cloudflare Worker: the VM, the archive if given, the JavaScript modules and {@code
    * config} rendered as {@value WranglerConfig#FILE}. Without an archive the entry {@value #MAIN}
    * does not import it (see {@link WorkerScripts#modules(boolean)}). Files are only rewritten when
-   * their contents change. The size table lists what is uploaded: the VM, the archive and each
-   * JavaScript module.
+   * their contents change; the modules of earlier, unbundled versions are deleted. The size table
+   * lists what is uploaded: the VM, the archive and the JavaScript.
    */
   public static SizeReport assemble(
       Path vmWasm, Optional<Path> appAvm, Path workerDirectory, WranglerConfig config) {
@@ -66,6 +70,9 @@ public final class WorkerAssembler {
     try {
       for (Map.Entry<String, byte[]> script : scripts.entrySet()) {
         writeIfChanged(workerDirectory.resolve(script.getKey()), script.getValue());
+      }
+      for (String retired : RETIRED_MODULES) {
+        Files.deleteIfExists(workerDirectory.resolve(retired));
       }
       writeIfChanged(
           workerDirectory.resolve(WranglerConfig.FILE),

@@ -9,16 +9,16 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The Cloudflare Worker's JavaScript (the {@code worker} module: WASI preview1, the
- * HTTP-to-contract bridge, the bindings, the entry {@value WorkerAssembler#MAIN}) and the npm files
- * that pin wrangler, shipped on the plugin's class path under {@code worker/}.
+ * The Cloudflare Worker's JavaScript and the npm files that pin wrangler, shipped on the plugin's
+ * class path under {@code worker/}. The {@code worker} module bundles its sources (WASI preview1,
+ * the HTTP-to-contract bridge, the bindings) into one minified entry per kind of VM; the bundle
+ * ships it as {@value WorkerAssembler#MAIN}.
  */
 public final class WorkerScripts {
   static final String ROOT = "worker/";
 
-  /** The Worker's modules, entry first. */
-  public static final List<String> MODULES =
-      List.of(WorkerAssembler.MAIN, "host.js", "wasi.js", "frames.js", "bindings.js");
+  /** The Worker's modules: the entry, which holds the rest. */
+  public static final List<String> MODULES = List.of(WorkerAssembler.MAIN);
 
   /**
    * The entry shipped as {@value WorkerAssembler#MAIN} when atomvm.wasm is a snapshot: it does not

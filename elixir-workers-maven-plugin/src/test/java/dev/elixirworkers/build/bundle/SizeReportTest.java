@@ -37,6 +37,8 @@ class SizeReportTest {
     Path wasm = Files.write(temp.resolve("vm.wasm"), new byte[1024]);
     Path avm = Files.write(temp.resolve("app.avm"), new byte[512]);
     Path worker = temp.resolve("target/worker");
+    Files.createDirectories(worker);
+    Files.writeString(worker.resolve("host.js"), "// from an unbundled plugin version");
 
     SizeReport report =
         WorkerAssembler.assemble(
@@ -45,18 +47,14 @@ class SizeReportTest {
     for (String js : WorkerScripts.MODULES) {
       assertTrue(Files.isRegularFile(worker.resolve(js)), js);
     }
-    assertTrue(Files.readString(worker.resolve("worker.js")).contains("import wasm from"));
+    assertTrue(!Files.exists(worker.resolve("host.js")), "a module of an earlier version is gone");
+    String main = Files.readString(worker.resolve("worker.js"));
+    assertTrue(main.contains("from\"./atomvm.wasm\"") && main.contains("from\"./app.avm\""), main);
+    assertTrue(main.contains("WorkerHost"), "the host is bundled in, its name kept");
     assertTrue(
         Files.readString(worker.resolve("wrangler.jsonc")).contains("\"name\" : \"my-worker\""));
     assertEquals(
-        java.util.List.of(
-            "atomvm.wasm",
-            "app.avm",
-            "worker.js",
-            "host.js",
-            "wasi.js",
-            "frames.js",
-            "bindings.js"),
+        java.util.List.of("atomvm.wasm", "app.avm", "worker.js"),
         report.rows().stream().map(SizeReport.Row::name).toList());
     assertTrue(report.rows().get(2).raw() > 0);
   }
@@ -73,16 +71,14 @@ class SizeReportTest {
 
     assertTrue(!Files.exists(worker.resolve("app.avm")), "the stale app.avm is gone");
     String main = Files.readString(worker.resolve("worker.js"));
-    assertTrue(main.contains("import wasm from \"./atomvm.wasm\""), main);
-    assertTrue(!main.contains("app.avm\""), main);
+    assertTrue(main.contains("from\"./atomvm.wasm\""), main);
+    assertTrue(!main.contains("from\"./app.avm\""), main);
     assertEquals(
-        java.util.List.of(
-            "atomvm.wasm", "worker.js", "host.js", "wasi.js", "frames.js", "bindings.js"),
+        java.util.List.of("atomvm.wasm", "worker.js"),
         report.rows().stream().map(SizeReport.Row::name).toList());
 
     WorkerAssembler.assemble(wasm, avm, worker, config); // and back
-    assertTrue(
-        Files.readString(worker.resolve("worker.js")).contains("import app from \"./app.avm\""));
+    assertTrue(Files.readString(worker.resolve("worker.js")).contains("from\"./app.avm\""));
     assertTrue(Files.isRegularFile(worker.resolve("app.avm")));
   }
 }

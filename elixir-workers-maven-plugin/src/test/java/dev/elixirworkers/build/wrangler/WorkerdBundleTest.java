@@ -217,18 +217,8 @@ class WorkerdBundleTest {
   void theZipHoldsEverythingWranglerNeedsAndNoLocalState() throws Exception {
     List<String> entries = BundleArchive.entries(worker);
 
-    assertEquals(
-        List.of(
-            "app.avm",
-            "atomvm.wasm",
-            "bindings.js",
-            "frames.js",
-            "host.js",
-            "wasi.js",
-            "worker.js",
-            "wrangler.jsonc"),
-        entries);
-    assertEquals(7, sizes.rows().size());
+    assertEquals(List.of("app.avm", "atomvm.wasm", "worker.js", "wrangler.jsonc"), entries);
+    assertEquals(3, sizes.rows().size());
   }
 
   @Test
