@@ -148,8 +148,9 @@ class ExampleSnapshotTest {
   void onlyThePlainBundleShipsAppAvmAndWorkerJsImportsItOnlyThere() throws Exception {
     assertFalse(Files.exists(snapshotWorker.resolve(WorkerBundle.APP)));
     assertTrue(Files.exists(plainWorker.resolve(WorkerBundle.APP)));
-    assertFalse(Files.readString(snapshotWorker.resolve("worker.js")).contains("app.avm\""));
-    assertTrue(Files.readString(plainWorker.resolve("worker.js")).contains("./app.avm\""));
+    assertFalse(
+        Files.readString(snapshotWorker.resolve("worker.js")).contains("from\"./app.avm\""));
+    assertTrue(Files.readString(plainWorker.resolve("worker.js")).contains("from\"./app.avm\""));
     assertTrue(WorkerBundle.load(snapshotWorker).app().isEmpty());
   }
 
