@@ -28,12 +28,13 @@ import java.util.stream.Stream;
  * Packs BEAM modules into an AtomVM archive: the start module and what it reaches, stripped to the
  * chunks AtomVM reads.
  *
- * <p>Tree-shaking follows functions, and packs the modules with at least one reachable function
- * (code is never rewritten: a packed module keeps all its functions). {@link FunctionReferences}
- * decodes each function's code; from a reachable function the packer follows local calls and the
- * local functions it makes funs of ({@code FunT}), imports it calls (unless AtomVM implements the
- * function natively) and external fun literals it loads ({@code &Mod.fun/1}), each to exactly that
- * function. A call of a function the target module does not export does not pack the module.
+ * <p>Tree-shaking follows functions, packs the modules with at least one reachable function, and
+ * leaves out of each module the functions nothing reaches ({@link UnusedFunctions}; a module whose
+ * code cannot be followed or rewritten is packed whole). {@link FunctionReferences} decodes each
+ * function's code; from a reachable function the packer follows local calls and the local functions
+ * it makes funs of ({@code FunT}), imports it calls (unless AtomVM implements the function
+ * natively) and external fun literals it loads ({@code &Mod.fun/1}), each to exactly that function.
+ * A call of a function the target module does not export does not pack the module.
  *
  * <p>Some modules are called by a name computed or passed around at run time ({@code apply}, {@code
  * erlang:apply/3}, {@code make_fun/3}, {@code mod.fun()} on a variable, behaviour callbacks, {@code
@@ -78,9 +79,10 @@ public final class AvmPacker {
     Set<String> unresolved = new TreeSet<>();
     Set<String> excludedReferences = new TreeSet<>();
     Map<String, byte[]> stripped = new TreeMap<>();
+    Map<String, Set<String>> reachedFunctions = Map.of();
 
     if (request.treeShake()) {
-      shake(request, available, start, chosen, unresolved, excludedReferences);
+      reachedFunctions = shake(request, available, start, chosen, unresolved, excludedReferences);
     } else {
       for (String module : available.keySet()) {
         if (module.equals(start)
@@ -100,9 +102,12 @@ public final class AvmPacker {
     List<PackedModule> packed = new ArrayList<>();
     for (String module : order) {
       Candidate candidate = available.get(module);
-      byte[] data =
-          stripped.computeIfAbsent(
-              module, m -> candidate.beam().stripped(request.keepLineTables()));
+      Set<String> functions = reachedFunctions.get(module);
+      BeamFile beam =
+          functions == null
+              ? candidate.beam()
+              : UnusedFunctions.removeFrom(candidate.beam(), functions).orElse(candidate.beam());
+      byte[] data = stripped.computeIfAbsent(module, m -> beam.stripped(request.keepLineTables()));
       int flags =
           module.equals(start)
               ? AvmArchive.BEAM_CODE_FLAG | AvmArchive.BEAM_START_FLAG
@@ -132,7 +137,8 @@ public final class AvmPacker {
         archive);
   }
 
-  private static void shake(
+  /** Packs what the start module reaches; returns the reached functions of each module followed. */
+  private static Map<String, Set<String>> shake(
       PackRequest request,
       Map<String, Candidate> available,
       String start,
@@ -155,7 +161,10 @@ public final class AvmPacker {
               + " Elixir.MyApp.Handler) or remove them from <extraModules>.");
     }
 
-    new Shaker(request, available, excluded, chosen, unresolved, excludedReferences).run(start);
+    Shaker shaker =
+        new Shaker(request, available, excluded, chosen, unresolved, excludedReferences);
+    shaker.run(start);
+    return shaker.reachedFunctions();
   }
 
   /** Function-level reachability over the inputs; see the class comment for the rule. */
@@ -227,6 +236,24 @@ public final class AvmPacker {
           break;
         }
       }
+    }
+
+    /** The functions reached in each packed module that was followed function by function. */
+    Map<String, Set<String>> reachedFunctions() {
+      Map<String, Set<String>> result = new HashMap<>();
+      for (String module : chosen.keySet()) {
+        if (functionsOf(module).isPresent()) {
+          result.put(module, new HashSet<>());
+        }
+      }
+      for (String node : reached) {
+        int colon = node.indexOf(':');
+        Set<String> functions = result.get(node.substring(0, colon));
+        if (functions != null) {
+          functions.add(node.substring(colon + 1));
+        }
+      }
+      return result;
     }
 
     private Optional<Map<String, FunctionReferences.Function>> functionsOf(String module) {

@@ -1,0 +1,130 @@
+package dev.elixirworkers.build.pack;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Dropping functions from modules erlc compiled; the rewritten code is then loaded and run by the
+ * real Erlang VM, whose loader checks every label, export and fun entry.
+ */
+class UnusedFunctionsTest {
+  @TempDir static Path temp;
+
+  private static BeamFile original;
+
+  /**
+   * {@code used/1}: a local fun, a call of a local function and a select_val jump table (labels
+   * inside a list operand), no literals. {@code unused/1}: a literal and a fun of its own.
+   */
+  private static final String SOURCE =
+      """
+      -module(shaken).
+      -export([used/1, unused/1]).
+
+      used(X) ->
+          F = fun(Y) -> helper(Y) end,
+          case F(X) of
+              2 -> two;
+              4 -> four;
+              6 -> six;
+              8 -> eight;
+              N -> N
+          end.
+
+      unused(X) ->
+          G = fun(Z) -> [Z, Z] end,
+          {G(X), <<"a literal only unused/1 loads">>}.
+
+      helper(X) -> X * 2.
+      """;
+
+  @BeforeAll
+  static void compile() throws Exception {
+    Path src = Files.createDirectories(temp.resolve("src"));
+    Files.writeString(src.resolve("shaken.erl"), SOURCE);
+    original = BeamFile.read(Fixtures.compile(src, temp.resolve("ebin")).resolve("shaken.beam"));
+  }
+
+  private static Set<String> usedOnly() {
+    List<String> lambdas =
+        FunctionReferences.of(original).orElseThrow().keySet().stream()
+            .filter(f -> f.startsWith("-used/1-fun-"))
+            .toList();
+    assertEquals(1, lambdas.size(), "the fun of used/1");
+    return Set.of("used/1", "helper/1", lambdas.get(0));
+  }
+
+  @Test
+  void theFunctionsKeptStillRunAndTheOthersAreGone() throws Exception {
+    BeamFile shaken = UnusedFunctions.removeFrom(original, usedOnly()).orElseThrow();
+
+    assertEquals(
+        List.of("used/1"),
+        shaken.exports().stream().map(e -> e.function() + "/" + e.arity()).toList());
+    assertTrue(shaken.chunk("Code").get().length < original.chunk("Code").get().length);
+    String literals = new String(shaken.uncompressedLiterals().orElseThrow(), UTF_8);
+    assertFalse(literals.contains("a literal only unused/1 loads"), "its literal is gone");
+
+    Path dir = Files.createDirectories(temp.resolve("shaken"));
+    Files.write(dir.resolve("shaken.beam"), BeamFile.build(shaken.chunks()));
+    assertEquals(
+        "[eight,14,{error,undef}]",
+        erl(
+            dir,
+            "io:format(\"~w\", [[shaken:used(4), shaken:used(7),"
+                + " try shaken:unused(1) catch error:E -> {error, E} end]])"));
+  }
+
+  @Test
+  void aModuleWithNothingToDropIsLeftAsItIs() {
+    Set<String> all = FunctionReferences.of(original).orElseThrow().keySet();
+    assertEquals(Optional.empty(), UnusedFunctions.removeFrom(original, all));
+  }
+
+  @Test
+  void aLabelEncodingRoundTrips() {
+    for (long value : new long[] {0, 15, 16, 2047, 2048, 32767, 32768, 1 << 20}) {
+      java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+      UnusedFunctions.encode(out, 5, value);
+      java.nio.ByteBuffer in = java.nio.ByteBuffer.wrap(out.toByteArray());
+      int b = Byte.toUnsignedInt(in.get());
+      assertEquals(5, b & 7);
+      long decoded;
+      if ((b & 0x08) == 0) {
+        decoded = b >> 4;
+      } else if ((b & 0x10) == 0) {
+        decoded = ((long) (b >> 5) << 8) | Byte.toUnsignedInt(in.get());
+      } else {
+        decoded = 0;
+        for (int i = 0; i < (b >> 5) + 2; i++) {
+          decoded = (decoded << 8) | Byte.toUnsignedInt(in.get());
+        }
+      }
+      assertEquals(value, decoded);
+      assertFalse(in.hasRemaining());
+    }
+  }
+
+  /** Runs {@code expression} in erl with {@code dir} on the code path; returns what it printed. */
+  private static String erl(Path dir, String expression) throws Exception {
+    Process p =
+        new ProcessBuilder(
+                "erl", "-noshell", "-pa", dir.toString(), "-eval", expression + ", halt().")
+            .redirectErrorStream(true)
+            .start();
+    String output = new String(p.getInputStream().readAllBytes(), UTF_8).trim();
+    assertEquals(0, p.waitFor(), output);
+    return output;
+  }
+}
