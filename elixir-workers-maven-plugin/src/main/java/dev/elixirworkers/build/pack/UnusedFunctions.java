@@ -29,9 +29,12 @@ final class UnusedFunctions {
   private static final int OP_LABEL = 1;
   private static final int OP_FUNC_INFO = 2;
   private static final int OP_INT_CODE_END = 3;
+  private static final int OP_MAKE_FUN2 = 103;
   private static final int OP_LINE = 153;
+  private static final int OP_MAKE_FUN3 = 171;
 
   private static final int TAG_U = 0;
+  private static final int TAG_A = 2;
   private static final int TAG_F = 5;
   private static final int TAG_Z = 7;
 
@@ -136,16 +139,51 @@ final class UnusedFunctions {
       }
     }
 
-    ByteArrayOutputStream out = new ByteArrayOutputStream(code.length);
-    out.write(code, 0, codeStart);
-    BitSet literals = new BitSet();
+    // What the code kept uses: atoms, imports, funs, literals. The tables below keep exactly
+    // those entries (and what the entries kept name), renumbered in their original order.
+    Uses uses = new Uses();
+    uses.atoms.set(1); // the module name is atom 1
     for (int i = keep.nextSetBit(0); i >= 0; i = keep.nextSetBit(i + 1)) {
       Instruction instruction = instructions.get(i);
       ByteBuffer at =
-          ByteBuffer.wrap(code, instruction.start(), instruction.end() - instruction.start());
-      out.write(Byte.toUnsignedInt(at.get()));
+          ByteBuffer.wrap(
+              code, instruction.start() + 1, instruction.end() - instruction.start() - 1);
       for (int k = 0; k < BeamOpcodes.arity(instruction.op()); k++) {
-        if (!copyOperand(at, code, out, labels, literals, instruction.op() == OP_LABEL)) {
+        copyOperand(at, code, null, instruction.op(), k, null, uses);
+      }
+    }
+    List<int[]> exportTable = table(beam.chunk("ExpT"), 3);
+    List<int[]> localTable = table(beam.chunk("LocT"), 3);
+    List<int[]> funTable = table(beam.chunk("FunT"), 6);
+    List<int[]> importTable = table(beam.chunk("ImpT"), 3);
+    for (List<int[]> functions : List.of(exportTable, localTable)) {
+      for (int[] entry : functions) {
+        if (entry[2] < labels.length && labels[entry[2]] != 0) {
+          uses.atoms.set(entry[0]);
+        }
+      }
+    }
+    for (int f = uses.funs.nextSetBit(0); f >= 0; f = uses.funs.nextSetBit(f + 1)) {
+      uses.atoms.set(funTable.get(f)[0]);
+    }
+    for (int m = uses.imports.nextSetBit(0); m >= 0; m = uses.imports.nextSetBit(m + 1)) {
+      uses.atoms.set(importTable.get(m)[0]);
+      uses.atoms.set(importTable.get(m)[1]);
+    }
+    Renumbering renumbering =
+        new Renumbering(
+            labels, numbers(uses.atoms, 1), numbers(uses.imports, 0), numbers(uses.funs, 0));
+
+    ByteArrayOutputStream out = new ByteArrayOutputStream(code.length);
+    out.write(code, 0, codeStart);
+    for (int i = keep.nextSetBit(0); i >= 0; i = keep.nextSetBit(i + 1)) {
+      Instruction instruction = instructions.get(i);
+      ByteBuffer at =
+          ByteBuffer.wrap(
+              code, instruction.start() + 1, instruction.end() - instruction.start() - 1);
+      out.write(instruction.op());
+      for (int k = 0; k < BeamOpcodes.arity(instruction.op()); k++) {
+        if (!copyOperand(at, code, out, instruction.op(), k, renumbering, null)) {
           return null;
         }
       }
@@ -155,23 +193,53 @@ final class UnusedFunctions {
     header.putInt(12, next); // labels, counting the unused label 0
     header.putInt(16, functionsKept);
 
+    int[] atoms = renumbering.atoms();
     List<BeamFile.Chunk> chunks = new ArrayList<>();
     boolean literalsWritten = false;
     for (BeamFile.Chunk chunk : beam.chunks()) {
       switch (chunk.id()) {
         case "Code" -> chunks.add(new BeamFile.Chunk("Code", newCode));
-        case "ExpT", "LocT" -> {
-          byte[] table = functionTable(beam, chunk.data(), labels);
-          if (table == null) {
-            return null;
-          }
-          chunks.add(new BeamFile.Chunk(chunk.id(), table));
+        case "AtU8" -> chunks.add(new BeamFile.Chunk("AtU8", atomTable(beam.atoms(), uses.atoms)));
+        case "Atom" -> {
+          return null; // latin-1 atoms (before OTP 20): left to BeamFile.stripped
         }
-        case "FunT" -> chunks.add(new BeamFile.Chunk("FunT", funTable(chunk.data(), labels)));
+        case "ExpT", "LocT" -> {
+          List<int[]> entries = chunk.id().equals("ExpT") ? exportTable : localTable;
+          List<int[]> keptEntries = new ArrayList<>();
+          for (int[] e : entries) {
+            if (e[2] >= labels.length) {
+              return null;
+            }
+            if (labels[e[2]] != 0) {
+              keptEntries.add(new int[] {atoms[e[0]], e[1], labels[e[2]]});
+            }
+          }
+          chunks.add(new BeamFile.Chunk(chunk.id(), encodeTable(keptEntries)));
+        }
+        case "FunT" -> {
+          List<int[]> keptEntries = new ArrayList<>();
+          for (int f = uses.funs.nextSetBit(0); f >= 0; f = uses.funs.nextSetBit(f + 1)) {
+            int[] e = funTable.get(f);
+            if (e[2] >= labels.length || labels[e[2]] == 0) {
+              return null; // a fun of a function not kept: the reachability missed something
+            }
+            keptEntries.add(
+                new int[] {atoms[e[0]], e[1], labels[e[2]], keptEntries.size(), e[4], e[5]});
+          }
+          chunks.add(new BeamFile.Chunk("FunT", encodeTable(keptEntries)));
+        }
+        case "ImpT" -> {
+          List<int[]> keptEntries = new ArrayList<>();
+          for (int m = uses.imports.nextSetBit(0); m >= 0; m = uses.imports.nextSetBit(m + 1)) {
+            int[] e = importTable.get(m);
+            keptEntries.add(new int[] {atoms[e[0]], atoms[e[1]], e[2]});
+          }
+          chunks.add(new BeamFile.Chunk("ImpT", encodeTable(keptEntries)));
+        }
         case "LitT", "LitU" -> {
           if (!literalsWritten) {
             byte[] table = beam.uncompressedLiterals().orElseThrow();
-            chunks.add(new BeamFile.Chunk("LitU", keepLiterals(table, literals)));
+            chunks.add(new BeamFile.Chunk("LitU", keepLiterals(table, uses.literals)));
             literalsWritten = true;
           }
         }
@@ -179,6 +247,73 @@ final class UnusedFunctions {
       }
     }
     return BeamFile.parse(BeamFile.build(chunks), beam.toString());
+  }
+
+  /** What kept code uses, by old index. */
+  private static final class Uses {
+    final BitSet atoms = new BitSet();
+    final BitSet imports = new BitSet();
+    final BitSet funs = new BitSet();
+    final BitSet literals = new BitSet();
+  }
+
+  /** New numbers by old number (0: dropped). */
+  private record Renumbering(int[] labels, int[] atoms, int[] imports, int[] funs) {}
+
+  /** Consecutive new numbers, from {@code first}, for the set bits, in order. */
+  private static int[] numbers(BitSet used, int first) {
+    int[] result = new int[Math.max(used.length(), 1)];
+    java.util.Arrays.fill(result, -1);
+    int next = first;
+    for (int i = used.nextSetBit(0); i >= 0; i = used.nextSetBit(i + 1)) {
+      result[i] = next++;
+    }
+    return result;
+  }
+
+  /** A table of {@code width} 32-bit fields per entry after a 32-bit count; empty if absent. */
+  private static List<int[]> table(Optional<byte[]> chunk, int width) {
+    List<int[]> entries = new ArrayList<>();
+    if (chunk.isEmpty()) {
+      return entries;
+    }
+    ByteBuffer in = ByteBuffer.wrap(chunk.get());
+    int count = in.getInt();
+    for (int i = 0; i < count; i++) {
+      int[] entry = new int[width];
+      for (int k = 0; k < width; k++) {
+        entry[k] = in.getInt();
+      }
+      entries.add(entry);
+    }
+    return entries;
+  }
+
+  private static byte[] encodeTable(List<int[]> entries) {
+    int width = entries.isEmpty() ? 0 : entries.get(0).length;
+    ByteBuffer out = ByteBuffer.allocate(4 + 4 * width * entries.size());
+    out.putInt(entries.size());
+    for (int[] entry : entries) {
+      for (int field : entry) {
+        out.putInt(field);
+      }
+    }
+    return out.array();
+  }
+
+  /** {@code AtU8} with the atoms used, in their order (1-byte lengths, as before OTP 28). */
+  private static byte[] atomTable(List<String> names, BitSet used) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    out.writeBytes(ByteBuffer.allocate(4).putInt(used.cardinality()).array());
+    for (int i = used.nextSetBit(0); i >= 0; i = used.nextSetBit(i + 1)) {
+      byte[] name = names.get(i - 1).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+      if (name.length > 255) {
+        throw new IllegalStateException("atom longer than 255 bytes");
+      }
+      out.write(name.length);
+      out.writeBytes(name);
+    }
+    return out.toByteArray();
   }
 
   private static String functionName(BeamFile beam, byte[] code, Instruction funcInfo) {
@@ -191,96 +326,89 @@ final class UnusedFunctions {
   }
 
   /**
-   * Copies one operand, renumbering labels: {@code f} operands, and the {@code u} operand of a
-   * {@code label} instruction. Records literal operands. False when a label has no new number.
+   * Reads operand {@code k} of an {@code op} instruction. With {@code uses}, records the atoms,
+   * import, fun and literals it names; with {@code out}, writes it renumbered: labels ({@code f}
+   * operands and the operand of {@code label}), atoms, the import of a call or BIF, the fun of
+   * {@code make_fun2/3}. False when something it names has no new number.
    */
   private static boolean copyOperand(
       ByteBuffer in,
       byte[] code,
       ByteArrayOutputStream out,
-      int[] labels,
-      BitSet literals,
-      boolean isLabel) {
+      int op,
+      int k,
+      Renumbering to,
+      Uses uses) {
     int start = in.position();
     int b = Byte.toUnsignedInt(in.get());
     int tag = b & 7;
     if (tag != TAG_Z) {
       long value = value(in, b);
-      if (tag == TAG_F || (isLabel && tag == TAG_U)) {
-        if (value == 0 && tag == TAG_F) {
-          out.write(b); // no failure label
-          return true;
+      int[] map = null;
+      if (tag == TAG_F && value != 0 || op == OP_LABEL && tag == TAG_U) {
+        map = to == null ? null : to.labels();
+      } else if (tag == TAG_A && value != 0) {
+        if (uses != null) {
+          uses.atoms.set((int) value);
         }
-        if (value >= labels.length || labels[(int) value] == 0) {
-          return false;
+        map = to == null ? null : to.atoms();
+      } else if (tag == TAG_U && k >= 0 && k == BeamOpcodes.importOperand(op)) {
+        if (uses != null) {
+          uses.imports.set((int) value);
         }
-        encode(out, tag, labels[(int) value]);
+        map = to == null ? null : to.imports();
+      } else if (tag == TAG_U && k == 0 && (op == OP_MAKE_FUN2 || op == OP_MAKE_FUN3)) {
+        if (uses != null) {
+          uses.funs.set((int) value);
+        }
+        map = to == null ? null : to.funs();
+      }
+      if (out == null) {
         return true;
       }
-      out.write(code, start, in.position() - start);
+      if (map == null) {
+        out.write(code, start, in.position() - start);
+        return true;
+      }
+      int renumbered = value >= 0 && value < map.length ? map[(int) value] : -1;
+      if (renumbered < 0 || renumbered == 0 && map == to.labels()) {
+        return false;
+      }
+      encode(out, tag, renumbered);
       return true;
     }
     switch (b >> 4) {
       case 1 -> { // list: its count, then its elements
         long count = untagged(in);
-        out.write(code, start, in.position() - start);
+        if (out != null) {
+          out.write(code, start, in.position() - start);
+        }
         for (long i = 0; i < count; i++) {
-          if (!copyOperand(in, code, out, labels, literals, false)) {
+          if (!copyOperand(in, code, out, op, -1, to, uses)) {
             return false;
           }
         }
         return true;
       }
       case 4 -> { // literal
-        literals.set((int) untagged(in));
-        out.write(code, start, in.position() - start);
+        long index = untagged(in);
+        if (uses != null) {
+          uses.literals.set((int) index);
+        }
+        if (out != null) {
+          out.write(code, start, in.position() - start);
+        }
         return true;
       }
       default -> {
         in.position(start);
         skipOperand(in);
-        out.write(code, start, in.position() - start);
+        if (out != null) {
+          out.write(code, start, in.position() - start);
+        }
         return true;
       }
     }
-  }
-
-  /** {@code ExpT} or {@code LocT} without the dropped functions, labels renumbered. */
-  private static byte[] functionTable(BeamFile beam, byte[] table, int[] labels) {
-    ByteBuffer in = ByteBuffer.wrap(table);
-    int count = in.getInt();
-    ByteBuffer out = ByteBuffer.allocate(table.length);
-    out.putInt(0);
-    int kept = 0;
-    for (int i = 0; i < count; i++) {
-      int function = in.getInt();
-      int arity = in.getInt();
-      int label = in.getInt();
-      if (label <= 0 || label >= labels.length) {
-        return null;
-      }
-      if (labels[label] != 0) {
-        out.putInt(function).putInt(arity).putInt(labels[label]);
-        kept++;
-      }
-    }
-    out.putInt(0, kept);
-    byte[] result = new byte[out.position()];
-    System.arraycopy(out.array(), 0, result, 0, result.length);
-    return result;
-  }
-
-  /** {@code FunT} with labels renumbered; entries of dropped functions point at label 0. */
-  private static byte[] funTable(byte[] table, int[] labels) {
-    byte[] result = table.clone();
-    ByteBuffer buffer = ByteBuffer.wrap(result);
-    int count = buffer.getInt(0);
-    for (int i = 0; i < count; i++) {
-      int at = 4 + i * 24 + 8;
-      int label = buffer.getInt(at);
-      buffer.putInt(at, label > 0 && label < labels.length ? labels[label] : 0);
-    }
-    return result;
   }
 
   /** The literal table with every literal not in {@code used} replaced by {@code []}. */

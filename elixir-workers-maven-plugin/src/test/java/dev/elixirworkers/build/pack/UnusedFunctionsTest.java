@@ -25,7 +25,8 @@ class UnusedFunctionsTest {
 
   /**
    * {@code used/1}: a local fun, a call of a local function and a select_val jump table (labels
-   * inside a list operand), no literals. {@code unused/1}: a literal and a fun of its own.
+   * inside a list operand), no literals. {@code unused/1}: a literal, a fun and an import of its
+   * own.
    */
   private static final String SOURCE =
       """
@@ -34,7 +35,8 @@ class UnusedFunctionsTest {
 
       used(X) ->
           F = fun(Y) -> helper(Y) end,
-          case F(X) of
+          [R] = lists:map(F, [X]),
+          case R of
               2 -> two;
               4 -> four;
               6 -> six;
@@ -43,8 +45,8 @@ class UnusedFunctionsTest {
           end.
 
       unused(X) ->
-          G = fun(Z) -> [Z, Z] end,
-          {G(X), <<"a literal only unused/1 loads">>}.
+          G = fun(Z) -> [Z, X] end,
+          {lists:map(G, lists:seq(1, X)), <<"a literal only unused/1 loads">>}.
 
       helper(X) -> X * 2.
       """;
@@ -75,6 +77,17 @@ class UnusedFunctionsTest {
     assertTrue(shaken.chunk("Code").get().length < original.chunk("Code").get().length);
     String literals = new String(shaken.uncompressedLiterals().orElseThrow(), UTF_8);
     assertFalse(literals.contains("a literal only unused/1 loads"), "its literal is gone");
+    assertTrue(original.atoms().containsAll(List.of("unused", "seq", "lists")));
+    assertEquals("shaken", shaken.module());
+    assertFalse(shaken.atoms().contains("unused"), shaken.atoms().toString());
+    assertFalse(shaken.atoms().contains("seq"), shaken.atoms().toString());
+    assertTrue(
+        shaken.imports().stream().noneMatch(i -> i.function().equals("seq")),
+        shaken.imports().toString());
+    assertEquals(
+        2, java.nio.ByteBuffer.wrap(original.chunk("FunT").orElseThrow()).getInt(), "two funs");
+    assertEquals(
+        1, java.nio.ByteBuffer.wrap(shaken.chunk("FunT").orElseThrow()).getInt(), "one kept");
 
     Path dir = Files.createDirectories(temp.resolve("shaken"));
     Files.write(dir.resolve("shaken.beam"), BeamFile.build(shaken.chunks()));
