@@ -10,19 +10,22 @@ import java.util.Set;
 
 /**
  * Rewrites a module without the functions the packer found no way to reach: their code leaves the
- * {@code Code} chunk, their entries leave {@code ExpT} and {@code LocT}, and the literals only they
- * loaded become {@code []}. AtomVM keeps a pointer per label and loads every literal's offset, so a
- * dropped function also costs nothing at load time.
+ * {@code Code} chunk, their entries leave {@code ExpT} and {@code LocT}, and so do the atoms
+ * ({@code AtU8}), imports ({@code ImpT}) and funs ({@code FunT}) only they used; the literals only
+ * they loaded become {@code []}. AtomVM keeps a pointer per label, enters every atom in its atom
+ * table and resolves every import when it loads a module, so a dropped function also costs nothing
+ * at load time or in a snapshot's memory.
  *
- * <p>What stays keeps working unchanged: the labels of the functions kept are renumbered in order
- * (every {@code f} operand, every {@code label} instruction, {@code ExpT}, {@code LocT}, {@code
- * FunT}), literal and import indexes do not move, and a {@code FunT} entry of a dropped function
- * points at label 0 (only dropped code made such funs). A call of a dropped export fails like a
- * call of any missing function: {@code undef}.
+ * <p>What stays keeps working unchanged: labels, atoms, imports and funs are renumbered in their
+ * original order, in every operand that names one ({@code f} operands and the operand of {@code
+ * label}; {@code a} operands, in lists too; the import of a call or BIF; the fun of {@code
+ * make_fun2/3}) and in the tables; atom 1 is still the module. Literal indexes do not move. A call
+ * of a dropped export fails like a call of any missing function: {@code undef}.
  *
  * <p>{@link #removeFrom} is empty when the code is laid out in a way this rewrite does not expect
  * (an instruction it does not know, a function not opened by {@code label}, {@code func_info}, a
- * jump into another function); the packer then keeps the module as it is.
+ * jump into another function, a fun of a function not kept); the packer then keeps the module as it
+ * is.
  */
 final class UnusedFunctions {
 
