@@ -484,8 +484,14 @@ public final class Benchmarks {
     return values;
   }
 
+  /** Replaces {@code to}'s files with {@code from}'s: none an earlier run copied stays. */
   static void copyDirectory(Path from, Path to) throws IOException {
     Files.createDirectories(to);
+    try (Stream<Path> stale = Files.list(to)) {
+      for (Path file : stale.filter(Files::isRegularFile).toList()) {
+        Files.delete(file);
+      }
+    }
     try (Stream<Path> files = Files.list(from)) {
       for (Path file : files.filter(Files::isRegularFile).toList()) {
         Files.copy(file, to.resolve(file.getFileName()), StandardCopyOption.REPLACE_EXISTING);
