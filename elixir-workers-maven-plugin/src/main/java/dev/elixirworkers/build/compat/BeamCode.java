@@ -3,6 +3,7 @@ package dev.elixirworkers.build.compat;
 import dev.elixirworkers.build.pack.BeamFile;
 import dev.elixirworkers.build.pack.BeamFormatException;
 import dev.elixirworkers.build.pack.BeamOpcodes;
+import dev.elixirworkers.build.pack.CompactTerms;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -35,11 +36,6 @@ final class BeamCode {
   /** Calls, returns and function starts: a literal loaded before one of them is used there. */
   private static final Set<Integer> ENDS_EXPRESSION =
       Set.of(2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 19, 75, 78, 112, 113, 124, 125, 152, 178);
-
-  private static final int TAG_U = 0;
-  private static final int TAG_I = 1;
-  private static final int TAG_A = 2;
-  private static final int TAG_Z = 7;
 
   private BeamCode() {}
 
@@ -187,8 +183,8 @@ final class BeamCode {
   private static long operand(ByteBuffer in, List<Integer> literals) {
     int b = Byte.toUnsignedInt(in.get());
     int tag = b & 7;
-    if (tag != TAG_Z) {
-      return value(in, b, tag);
+    if (tag != CompactTerms.TAG_Z) {
+      return CompactTerms.signedValue(in, b);
     }
     switch (b >> 4) {
       case 0: // float (before OTP 20)
@@ -196,63 +192,35 @@ final class BeamCode {
         return 0;
       case 1: // list: a count, then that many operands
         {
-          long count = untagged(in);
+          long count = CompactTerms.untagged(in);
           for (long i = 0; i < count; i++) {
             operand(in, literals);
           }
           return count;
         }
       case 2: // floating-point register
-        return untagged(in);
+        return CompactTerms.untagged(in);
       case 3: // allocation list: a count, then (type, value) pairs
         {
-          long count = untagged(in);
+          long count = CompactTerms.untagged(in);
           for (long i = 0; i < 2 * count; i++) {
-            untagged(in);
+            CompactTerms.untagged(in);
           }
           return count;
         }
       case 4: // literal
         {
-          long index = untagged(in);
+          long index = CompactTerms.untagged(in);
           literals.add((int) index);
           return index;
         }
       case 5: // type-tagged register: a register, then a type index
         operand(in, literals);
-        untagged(in);
+        CompactTerms.untagged(in);
         return 0;
       default:
         throw new IllegalStateException("unknown extended operand tag " + (b >> 4));
     }
-  }
-
-  private static long untagged(ByteBuffer in) {
-    int b = Byte.toUnsignedInt(in.get());
-    return value(in, b, b & 7);
-  }
-
-  private static long value(ByteBuffer in, int b, int tag) {
-    if ((b & 0x08) == 0) {
-      return b >> 4;
-    }
-    if ((b & 0x10) == 0) {
-      return ((long) (b >> 5) << 8) | Byte.toUnsignedInt(in.get());
-    }
-    int size = b >> 5;
-    if (size == 7) {
-      size = (int) untagged(in) + 9;
-    } else {
-      size += 2;
-    }
-    long value = 0;
-    for (int i = 0; i < size; i++) {
-      value = (value << 8) | Byte.toUnsignedInt(in.get());
-    }
-    if (tag == TAG_I && size < 8 && (value & (1L << (8 * size - 1))) != 0) {
-      value -= 1L << (8 * size); // negative integer
-    }
-    return value;
   }
 
   /** Literal index -> the external funs ({@code fun M:F/A}) inside that literal. */
@@ -341,8 +309,8 @@ final class BeamCode {
         while (i <= items) {
           int b = Byte.toUnsignedInt(in.get());
           int tag = b & 7;
-          long value = value(in, b, tag);
-          if (tag == TAG_A) {
+          long value = CompactTerms.signedValue(in, b);
+          if (tag == CompactTerms.TAG_A) {
             file = (int) value;
           } else {
             lines[i] = (int) value;

@@ -52,9 +52,6 @@ final class FunctionReferences {
   /** Local calls: {@code call}, {@code call_last}, {@code call_only}; the label is operand 1. */
   private static final Set<Integer> LOCAL_CALL = Set.of(4, 5, 6);
 
-  private static final int TAG_A = 2;
-  private static final int TAG_Z = 7;
-
   private FunctionReferences() {}
 
   /** The module's functions by {@code name/arity}, or empty when it cannot be followed. */
@@ -212,9 +209,9 @@ final class FunctionReferences {
       ByteBuffer in, Set<Long> atomIndexes, List<Integer> literalIndexes) {
     int b = Byte.toUnsignedInt(in.get());
     int tag = b & 7;
-    if (tag != TAG_Z) {
-      long value = value(in, b);
-      if (tag == TAG_A && value != 0) {
+    if (tag != CompactTerms.TAG_Z) {
+      long value = CompactTerms.value(in, b);
+      if (tag == CompactTerms.TAG_A && value != 0) {
         atomIndexes.add(value);
       }
       return new long[] {tag, value};
@@ -222,62 +219,34 @@ final class FunctionReferences {
     switch (b >> 4) {
       case 1: // list: a count, then that many operands
         {
-          long count = untagged(in);
+          long count = CompactTerms.untagged(in);
           for (long i = 0; i < count; i++) {
             operand(in, atomIndexes, literalIndexes);
           }
           return new long[] {tag, count};
         }
       case 2: // floating-point register
-        return new long[] {tag, untagged(in)};
+        return new long[] {tag, CompactTerms.untagged(in)};
       case 3: // allocation list: a count, then (type, value) pairs
         {
-          long count = untagged(in);
+          long count = CompactTerms.untagged(in);
           for (long i = 0; i < 2 * count; i++) {
-            untagged(in);
+            CompactTerms.untagged(in);
           }
           return new long[] {tag, count};
         }
       case 4: // literal
         {
-          long index = untagged(in);
+          long index = CompactTerms.untagged(in);
           literalIndexes.add((int) index);
           return new long[] {tag, index};
         }
       case 5: // type-tagged register: a register, then a type index
         operand(in, atomIndexes, literalIndexes);
-        untagged(in);
+        CompactTerms.untagged(in);
         return new long[] {tag, 0};
       default: // floats before OTP 20 and anything newer
         throw new IllegalStateException("unknown extended operand tag " + (b >> 4));
     }
-  }
-
-  private static long untagged(ByteBuffer in) {
-    return value(in, Byte.toUnsignedInt(in.get()));
-  }
-
-  private static long value(ByteBuffer in, int b) {
-    if ((b & 0x08) == 0) {
-      return b >> 4;
-    }
-    if ((b & 0x10) == 0) {
-      return ((long) (b >> 5) << 8) | Byte.toUnsignedInt(in.get());
-    }
-    int size = b >> 5;
-    if (size == 7) {
-      size = (int) untagged(in) + 9;
-    } else {
-      size += 2;
-    }
-    if (size > 8) {
-      in.position(in.position() + size); // a bignum: not an index this decoder needs
-      return 0;
-    }
-    long value = 0;
-    for (int i = 0; i < size; i++) {
-      value = (value << 8) | Byte.toUnsignedInt(in.get());
-    }
-    return value;
   }
 }

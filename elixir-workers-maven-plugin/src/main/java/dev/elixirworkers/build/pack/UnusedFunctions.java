@@ -36,11 +36,6 @@ final class UnusedFunctions {
   private static final int OP_LINE = 153;
   private static final int OP_MAKE_FUN3 = 171;
 
-  private static final int TAG_U = 0;
-  private static final int TAG_A = 2;
-  private static final int TAG_F = 5;
-  private static final int TAG_Z = 7;
-
   /** The external term format of {@code []}: what a dropped literal becomes. */
   private static final byte[] NIL_TERM = {(byte) 131, 106};
 
@@ -78,7 +73,7 @@ final class UnusedFunctions {
         return null;
       }
       for (int i = 0; i < BeamOpcodes.arity(op); i++) {
-        skipOperand(in);
+        CompactTerms.skip(in);
       }
       instructions.add(new Instruction(op, start, in.position()));
       if (op == OP_INT_CODE_END) {
@@ -134,7 +129,7 @@ final class UnusedFunctions {
         ByteBuffer operand =
             ByteBuffer.wrap(
                 code, instruction.start() + 1, instruction.end() - instruction.start() - 1);
-        int label = (int) untagged(operand);
+        int label = (int) CompactTerms.untagged(operand);
         if (label <= 0 || label > oldLabelCount || labels[label] != 0) {
           return null;
         }
@@ -322,9 +317,9 @@ final class UnusedFunctions {
   private static String functionName(BeamFile beam, byte[] code, Instruction funcInfo) {
     ByteBuffer in =
         ByteBuffer.wrap(code, funcInfo.start() + 1, funcInfo.end() - funcInfo.start() - 1);
-    skipOperand(in); // module
-    long name = value(in, Byte.toUnsignedInt(in.get()));
-    long arity = value(in, Byte.toUnsignedInt(in.get()));
+    CompactTerms.skip(in); // module
+    long name = CompactTerms.value(in, Byte.toUnsignedInt(in.get()));
+    long arity = CompactTerms.value(in, Byte.toUnsignedInt(in.get()));
     return beam.atoms().get((int) name - 1) + "/" + arity;
   }
 
@@ -345,22 +340,24 @@ final class UnusedFunctions {
     int start = in.position();
     int b = Byte.toUnsignedInt(in.get());
     int tag = b & 7;
-    if (tag != TAG_Z) {
-      long value = value(in, b);
+    if (tag != CompactTerms.TAG_Z) {
+      long value = CompactTerms.value(in, b);
       int[] map = null;
-      if (tag == TAG_F && value != 0 || op == OP_LABEL && tag == TAG_U) {
+      if (tag == CompactTerms.TAG_F && value != 0 || op == OP_LABEL && tag == CompactTerms.TAG_U) {
         map = to == null ? null : to.labels();
-      } else if (tag == TAG_A && value != 0) {
+      } else if (tag == CompactTerms.TAG_A && value != 0) {
         if (uses != null) {
           uses.atoms.set((int) value);
         }
         map = to == null ? null : to.atoms();
-      } else if (tag == TAG_U && k >= 0 && k == BeamOpcodes.importOperand(op)) {
+      } else if (tag == CompactTerms.TAG_U && k >= 0 && k == BeamOpcodes.importOperand(op)) {
         if (uses != null) {
           uses.imports.set((int) value);
         }
         map = to == null ? null : to.imports();
-      } else if (tag == TAG_U && k == 0 && (op == OP_MAKE_FUN2 || op == OP_MAKE_FUN3)) {
+      } else if (tag == CompactTerms.TAG_U
+          && k == 0
+          && (op == OP_MAKE_FUN2 || op == OP_MAKE_FUN3)) {
         if (uses != null) {
           uses.funs.set((int) value);
         }
@@ -377,12 +374,12 @@ final class UnusedFunctions {
       if (renumbered < 0 || renumbered == 0 && map == to.labels()) {
         return false;
       }
-      encode(out, tag, renumbered);
+      CompactTerms.encode(out, tag, renumbered);
       return true;
     }
     switch (b >> 4) {
       case 1 -> { // list: its count, then its elements
-        long count = untagged(in);
+        long count = CompactTerms.untagged(in);
         if (out != null) {
           out.write(code, start, in.position() - start);
         }
@@ -394,7 +391,7 @@ final class UnusedFunctions {
         return true;
       }
       case 4 -> { // literal
-        long index = untagged(in);
+        long index = CompactTerms.untagged(in);
         if (uses != null) {
           uses.literals.set((int) index);
         }
@@ -405,7 +402,7 @@ final class UnusedFunctions {
       }
       default -> {
         in.position(start);
-        skipOperand(in);
+        CompactTerms.skip(in);
         if (out != null) {
           out.write(code, start, in.position() - start);
         }
@@ -432,77 +429,5 @@ final class UnusedFunctions {
       out.writeBytes(term);
     }
     return out.toByteArray();
-  }
-
-  // ---- the compact term encoding
-
-  private static void skipOperand(ByteBuffer in) {
-    int b = Byte.toUnsignedInt(in.get());
-    if ((b & 7) != TAG_Z) {
-      value(in, b);
-      return;
-    }
-    switch (b >> 4) {
-      case 1 -> {
-        long count = untagged(in);
-        for (long i = 0; i < count; i++) {
-          skipOperand(in);
-        }
-      }
-      case 2, 4 -> untagged(in);
-      case 3 -> {
-        long count = untagged(in);
-        for (long i = 0; i < 2 * count; i++) {
-          untagged(in);
-        }
-      }
-      case 5 -> {
-        skipOperand(in);
-        untagged(in);
-      }
-      default -> throw new IllegalStateException("unknown extended operand tag " + (b >> 4));
-    }
-  }
-
-  private static long untagged(ByteBuffer in) {
-    return value(in, Byte.toUnsignedInt(in.get()));
-  }
-
-  private static long value(ByteBuffer in, int b) {
-    if ((b & 0x08) == 0) {
-      return b >> 4;
-    }
-    if ((b & 0x10) == 0) {
-      return ((long) (b >> 5) << 8) | Byte.toUnsignedInt(in.get());
-    }
-    int size = b >> 5;
-    if (size == 7) {
-      size = (int) untagged(in) + 9;
-    } else {
-      size += 2;
-    }
-    if (size > 8) {
-      in.position(in.position() + size);
-      return -1;
-    }
-    long value = 0;
-    for (int i = 0; i < size; i++) {
-      value = (value << 8) | Byte.toUnsignedInt(in.get());
-    }
-    return value;
-  }
-
-  /** A non-negative value with a tag, as the compiler writes it. */
-  static void encode(ByteArrayOutputStream out, int tag, long value) {
-    if (value < 16) {
-      out.write((int) (value << 4) | tag);
-    } else if (value < 2048) {
-      out.write((int) ((value >> 3) & 0xe0) | 0x08 | tag);
-      out.write((int) (value & 0xff));
-    } else {
-      byte[] bytes = java.math.BigInteger.valueOf(value).toByteArray(); // leading 0 if needed
-      out.write(((bytes.length - 2) << 5) | 0x18 | tag);
-      out.writeBytes(bytes);
-    }
   }
 }

@@ -105,30 +105,6 @@ class UnusedFunctionsTest {
     assertEquals(Optional.empty(), UnusedFunctions.removeFrom(original, all));
   }
 
-  @Test
-  void aLabelEncodingRoundTrips() {
-    for (long value : new long[] {0, 15, 16, 2047, 2048, 32767, 32768, 1 << 20}) {
-      java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-      UnusedFunctions.encode(out, 5, value);
-      java.nio.ByteBuffer in = java.nio.ByteBuffer.wrap(out.toByteArray());
-      int b = Byte.toUnsignedInt(in.get());
-      assertEquals(5, b & 7);
-      long decoded;
-      if ((b & 0x08) == 0) {
-        decoded = b >> 4;
-      } else if ((b & 0x10) == 0) {
-        decoded = ((long) (b >> 5) << 8) | Byte.toUnsignedInt(in.get());
-      } else {
-        decoded = 0;
-        for (int i = 0; i < (b >> 5) + 2; i++) {
-          decoded = (decoded << 8) | Byte.toUnsignedInt(in.get());
-        }
-      }
-      assertEquals(value, decoded);
-      assertFalse(in.hasRemaining());
-    }
-  }
-
   /** Runs {@code expression} in erl with {@code dir} on the code path; returns what it printed. */
   private static String erl(Path dir, String expression) throws Exception {
     Process p =
