@@ -2,7 +2,9 @@ package dev.elixirworkers.build.pack;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.BitSet;
 import java.util.List;
 import java.util.Optional;
@@ -62,10 +64,49 @@ final class UnusedFunctions {
     if (code == null) {
       return null;
     }
+    int codeStart = 4 + ByteBuffer.wrap(code).getInt(0);
+    List<Instruction> instructions = decode(code, codeStart);
+    Selection selection = instructions == null ? null : select(beam, code, instructions, kept);
+    int[] labels = selection == null ? null : numberLabels(code, instructions, selection.keep());
+    if (labels == null) {
+      return null;
+    }
+    Tables tables =
+        new Tables(
+            table(beam.chunk("ExpT"), 3),
+            table(beam.chunk("LocT"), 3),
+            table(beam.chunk("FunT"), 6),
+            table(beam.chunk("ImpT"), 3));
+    Uses uses = uses(code, instructions, selection.keep(), labels, tables);
+    Renumbering renumbering =
+        new Renumbering(
+            labels, numbers(uses.atoms, 1), numbers(uses.imports, 0), numbers(uses.funs, 0));
+
+    ByteArrayOutputStream out = new ByteArrayOutputStream(code.length);
+    out.write(code, 0, codeStart);
+    BitSet keep = selection.keep();
+    for (int i = keep.nextSetBit(0); i >= 0; i = keep.nextSetBit(i + 1)) {
+      Instruction instruction = instructions.get(i);
+      ByteBuffer at = operands(code, instruction);
+      out.write(instruction.op());
+      for (int k = 0; k < BeamOpcodes.arity(instruction.op()); k++) {
+        if (!copyOperand(at, code, out, instruction.op(), k, renumbering, null)) {
+          return null;
+        }
+      }
+    }
+    byte[] newCode = out.toByteArray();
+    ByteBuffer header = ByteBuffer.wrap(newCode);
+    header.putInt(12, Arrays.stream(labels).max().orElse(0) + 1); // counting the unused label 0
+    header.putInt(16, selection.functions());
+    return withTables(beam, newCode, uses, renumbering, tables);
+  }
+
+  /** The instructions of the code, up to {@code int_code_end}; null if one is not known. */
+  private static List<Instruction> decode(byte[] code, int codeStart) {
     ByteBuffer in = ByteBuffer.wrap(code);
-    int codeStart = 4 + in.getInt(0);
-    List<Instruction> instructions = new ArrayList<>();
     in.position(codeStart);
+    List<Instruction> instructions = new ArrayList<>();
     while (in.hasRemaining()) {
       int start = in.position();
       int op = Byte.toUnsignedInt(in.get());
@@ -77,12 +118,22 @@ final class UnusedFunctions {
       }
       instructions.add(new Instruction(op, start, in.position()));
       if (op == OP_INT_CODE_END) {
-        break;
+        return instructions;
       }
     }
+    return null;
+  }
 
-    // Function i runs from its opening label (before an optional line and its func_info) to the
-    // opening label of the next one; int_code_end closes the last.
+  /** The instructions that stay and how many functions they make. */
+  private record Selection(BitSet keep, int functions) {}
+
+  /**
+   * The preamble, the functions in {@code kept} and {@code int_code_end}; null when a function is
+   * not laid out as expected or when every function is kept. Function i runs from its opening label
+   * (before an optional line and its func_info) to the opening label of the next one.
+   */
+  private static Selection select(
+      BeamFile beam, byte[] code, List<Instruction> instructions, Set<String> kept) {
     List<Integer> opening = new ArrayList<>();
     List<String> names = new ArrayList<>();
     for (int i = 0; i < instructions.size(); i++) {
@@ -103,58 +154,57 @@ final class UnusedFunctions {
       return null;
     }
     int end = instructions.size() - 1;
-    if (instructions.get(end).op() != OP_INT_CODE_END) {
-      return null;
-    }
-
-    // Which instructions stay: the preamble, the functions kept, int_code_end.
     BitSet keep = new BitSet(instructions.size());
     keep.set(0, opening.get(0));
     keep.set(end);
-    int functionsKept = 0;
+    int functions = 0;
     for (int f = 0; f < opening.size(); f++) {
       if (kept.contains(names.get(f))) {
-        int to = f + 1 < opening.size() ? opening.get(f + 1) : end;
-        keep.set(opening.get(f), to);
-        functionsKept++;
+        keep.set(opening.get(f), f + 1 < opening.size() ? opening.get(f + 1) : end);
+        functions++;
       }
     }
+    return new Selection(keep, functions);
+  }
 
-    int oldLabelCount = in.getInt(12);
+  /** New label numbers by old label (0: dropped), in order; null if a label is defined twice. */
+  private static int[] numberLabels(byte[] code, List<Instruction> instructions, BitSet keep) {
+    int oldLabelCount = ByteBuffer.wrap(code).getInt(12);
     int[] labels = new int[oldLabelCount + 1];
     int next = 1;
     for (int i = keep.nextSetBit(0); i >= 0; i = keep.nextSetBit(i + 1)) {
       Instruction instruction = instructions.get(i);
       if (instruction.op() == OP_LABEL) {
-        ByteBuffer operand =
-            ByteBuffer.wrap(
-                code, instruction.start() + 1, instruction.end() - instruction.start() - 1);
-        int label = (int) CompactTerms.untagged(operand);
+        int label = (int) CompactTerms.untagged(operands(code, instruction));
         if (label <= 0 || label > oldLabelCount || labels[label] != 0) {
           return null;
         }
         labels[label] = next++;
       }
     }
+    return labels;
+  }
 
-    // What the code kept uses: atoms, imports, funs, literals. The tables below keep exactly
-    // those entries (and what the entries kept name), renumbered in their original order.
+  /** The function, fun and import tables as read, one int array per entry. */
+  private record Tables(
+      List<int[]> exports, List<int[]> locals, List<int[]> funs, List<int[]> imports) {}
+
+  /**
+   * What the kept code uses (atoms, imports, funs, literals), plus the atoms the table entries kept
+   * name: the tables keep exactly these entries, renumbered in their original order.
+   */
+  private static Uses uses(
+      byte[] code, List<Instruction> instructions, BitSet keep, int[] labels, Tables tables) {
     Uses uses = new Uses();
     uses.atoms.set(1); // the module name is atom 1
     for (int i = keep.nextSetBit(0); i >= 0; i = keep.nextSetBit(i + 1)) {
       Instruction instruction = instructions.get(i);
-      ByteBuffer at =
-          ByteBuffer.wrap(
-              code, instruction.start() + 1, instruction.end() - instruction.start() - 1);
+      ByteBuffer at = operands(code, instruction);
       for (int k = 0; k < BeamOpcodes.arity(instruction.op()); k++) {
         copyOperand(at, code, null, instruction.op(), k, null, uses);
       }
     }
-    List<int[]> exportTable = table(beam.chunk("ExpT"), 3);
-    List<int[]> localTable = table(beam.chunk("LocT"), 3);
-    List<int[]> funTable = table(beam.chunk("FunT"), 6);
-    List<int[]> importTable = table(beam.chunk("ImpT"), 3);
-    for (List<int[]> functions : List.of(exportTable, localTable)) {
+    for (List<int[]> functions : List.of(tables.exports(), tables.locals())) {
       for (int[] entry : functions) {
         if (entry[2] < labels.length && labels[entry[2]] != 0) {
           uses.atoms.set(entry[0]);
@@ -162,36 +212,20 @@ final class UnusedFunctions {
       }
     }
     for (int f = uses.funs.nextSetBit(0); f >= 0; f = uses.funs.nextSetBit(f + 1)) {
-      uses.atoms.set(funTable.get(f)[0]);
+      uses.atoms.set(tables.funs().get(f)[0]);
     }
     for (int m = uses.imports.nextSetBit(0); m >= 0; m = uses.imports.nextSetBit(m + 1)) {
-      uses.atoms.set(importTable.get(m)[0]);
-      uses.atoms.set(importTable.get(m)[1]);
+      uses.atoms.set(tables.imports().get(m)[0]);
+      uses.atoms.set(tables.imports().get(m)[1]);
     }
-    Renumbering renumbering =
-        new Renumbering(
-            labels, numbers(uses.atoms, 1), numbers(uses.imports, 0), numbers(uses.funs, 0));
+    return uses;
+  }
 
-    ByteArrayOutputStream out = new ByteArrayOutputStream(code.length);
-    out.write(code, 0, codeStart);
-    for (int i = keep.nextSetBit(0); i >= 0; i = keep.nextSetBit(i + 1)) {
-      Instruction instruction = instructions.get(i);
-      ByteBuffer at =
-          ByteBuffer.wrap(
-              code, instruction.start() + 1, instruction.end() - instruction.start() - 1);
-      out.write(instruction.op());
-      for (int k = 0; k < BeamOpcodes.arity(instruction.op()); k++) {
-        if (!copyOperand(at, code, out, instruction.op(), k, renumbering, null)) {
-          return null;
-        }
-      }
-    }
-    byte[] newCode = out.toByteArray();
-    ByteBuffer header = ByteBuffer.wrap(newCode);
-    header.putInt(12, next); // labels, counting the unused label 0
-    header.putInt(16, functionsKept);
-
+  /** {@code beam}'s chunks with the new code and the tables cut down and renumbered. */
+  private static BeamFile withTables(
+      BeamFile beam, byte[] newCode, Uses uses, Renumbering renumbering, Tables tables) {
     int[] atoms = renumbering.atoms();
+    int[] labels = renumbering.labels();
     List<BeamFile.Chunk> chunks = new ArrayList<>();
     boolean literalsWritten = false;
     for (BeamFile.Chunk chunk : beam.chunks()) {
@@ -202,7 +236,7 @@ final class UnusedFunctions {
           return null; // latin-1 atoms (before OTP 20): left to BeamFile.stripped
         }
         case "ExpT", "LocT" -> {
-          List<int[]> entries = chunk.id().equals("ExpT") ? exportTable : localTable;
+          List<int[]> entries = chunk.id().equals("ExpT") ? tables.exports() : tables.locals();
           List<int[]> keptEntries = new ArrayList<>();
           for (int[] e : entries) {
             if (e[2] >= labels.length) {
@@ -217,7 +251,7 @@ final class UnusedFunctions {
         case "FunT" -> {
           List<int[]> keptEntries = new ArrayList<>();
           for (int f = uses.funs.nextSetBit(0); f >= 0; f = uses.funs.nextSetBit(f + 1)) {
-            int[] e = funTable.get(f);
+            int[] e = tables.funs().get(f);
             if (e[2] >= labels.length || labels[e[2]] == 0) {
               return null; // a fun of a function not kept: the reachability missed something
             }
@@ -229,7 +263,7 @@ final class UnusedFunctions {
         case "ImpT" -> {
           List<int[]> keptEntries = new ArrayList<>();
           for (int m = uses.imports.nextSetBit(0); m >= 0; m = uses.imports.nextSetBit(m + 1)) {
-            int[] e = importTable.get(m);
+            int[] e = tables.imports().get(m);
             keptEntries.add(new int[] {atoms[e[0]], atoms[e[1]], e[2]});
           }
           chunks.add(new BeamFile.Chunk("ImpT", encodeTable(keptEntries)));
@@ -247,6 +281,12 @@ final class UnusedFunctions {
     return BeamFile.parse(BeamFile.build(chunks), beam.toString());
   }
 
+  /** The operand bytes of an instruction, after its opcode. */
+  private static ByteBuffer operands(byte[] code, Instruction instruction) {
+    return ByteBuffer.wrap(
+        code, instruction.start() + 1, instruction.end() - instruction.start() - 1);
+  }
+
   /** What kept code uses, by old index. */
   private static final class Uses {
     final BitSet atoms = new BitSet();
@@ -261,7 +301,7 @@ final class UnusedFunctions {
   /** Consecutive new numbers, from {@code first}, for the set bits, in order. */
   private static int[] numbers(BitSet used, int first) {
     int[] result = new int[Math.max(used.length(), 1)];
-    java.util.Arrays.fill(result, -1);
+    Arrays.fill(result, -1);
     int next = first;
     for (int i = used.nextSetBit(0); i >= 0; i = used.nextSetBit(i + 1)) {
       result[i] = next++;
@@ -304,7 +344,7 @@ final class UnusedFunctions {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     out.writeBytes(ByteBuffer.allocate(4).putInt(used.cardinality()).array());
     for (int i = used.nextSetBit(0); i >= 0; i = used.nextSetBit(i + 1)) {
-      byte[] name = names.get(i - 1).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+      byte[] name = names.get(i - 1).getBytes(StandardCharsets.UTF_8);
       if (name.length > 255) {
         throw new IllegalStateException("atom longer than 255 bytes");
       }
@@ -315,11 +355,10 @@ final class UnusedFunctions {
   }
 
   private static String functionName(BeamFile beam, byte[] code, Instruction funcInfo) {
-    ByteBuffer in =
-        ByteBuffer.wrap(code, funcInfo.start() + 1, funcInfo.end() - funcInfo.start() - 1);
+    ByteBuffer in = operands(code, funcInfo);
     CompactTerms.skip(in); // module
-    long name = CompactTerms.value(in, Byte.toUnsignedInt(in.get()));
-    long arity = CompactTerms.value(in, Byte.toUnsignedInt(in.get()));
+    long name = CompactTerms.untagged(in);
+    long arity = CompactTerms.untagged(in);
     return beam.atoms().get((int) name - 1) + "/" + arity;
   }
 
