@@ -115,6 +115,28 @@ class SnapshotterTest {
   }
 
   @Test
+  void aZeroBodyReturnsAZeroOfEachResultTypeAndNamesAnExportItCannotServe() throws Exception {
+    byte[] body =
+        Snapshotter.zeroBody(
+            "f", new WasmModule.FuncType(new byte[] {0x7f}, new byte[] {0x7f, 0x7c}));
+    assertTrue(
+        java.util.Arrays.equals(new byte[] {0, 0x41, 0, 0x44, 0, 0, 0, 0, 0, 0, 0, 0, 0x0b}, body),
+        java.util.Arrays.toString(body));
+
+    SnapshotException e =
+        assertThrows(
+            SnapshotException.class,
+            () ->
+                Snapshotter.zeroBody(
+                    Snapshotter.ZEROED_EXPORT_PREFIX + "table",
+                    new WasmModule.FuncType(new byte[0], new byte[] {0x70})));
+    assertTrue(
+        e.getMessage()
+            .startsWith(Snapshotter.ZEROED_EXPORT_PREFIX + "table returns a value of type 0x70"),
+        e.getMessage());
+  }
+
+  @Test
   void twoRequestsThroughTheSnapshotSeeDifferentRandomBytes() throws Exception {
     try (WorkerRuntime runtime = WorkerRuntime.create(WorkerBundle.of(snapshot.wasm(), app))) {
       String first = answer(runtime).get("random").asText();
