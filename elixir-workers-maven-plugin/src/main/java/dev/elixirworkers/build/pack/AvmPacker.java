@@ -78,7 +78,6 @@ public final class AvmPacker {
     Map<String, PackedModule> chosen = new LinkedHashMap<>();
     Set<String> unresolved = new TreeSet<>();
     Set<String> excludedReferences = new TreeSet<>();
-    Map<String, byte[]> stripped = new TreeMap<>();
     Map<String, Set<String>> reachedFunctions = Map.of();
 
     if (request.treeShake()) {
@@ -107,7 +106,7 @@ public final class AvmPacker {
           functions == null
               ? candidate.beam()
               : UnusedFunctions.removeFrom(candidate.beam(), functions).orElse(candidate.beam());
-      byte[] data = stripped.computeIfAbsent(module, m -> beam.stripped(request.keepLineTables()));
+      byte[] data = beam.stripped(request.keepLineTables());
       int flags =
           module.equals(start)
               ? AvmArchive.BEAM_CODE_FLAG | AvmArchive.BEAM_START_FLAG

@@ -387,13 +387,15 @@ public final class Snapshotter {
       List<byte[]> code = new ArrayList<>(m.code());
       long codeBefore = code.stream().mapToLong(b -> b.length).sum();
       List<String> zeroed = new ArrayList<>();
+      List<WasmModule.FuncType> types = m.types();
+      List<Long> functionTypes = m.functionTypes();
       for (WasmModule.Export e : m.exports()) {
         if (e.kind() == WasmModule.KIND_FUNC && e.name().startsWith(ZEROED_EXPORT_PREFIX)) {
           if (e.index() < plan.importedFuncs()) {
             throw new SnapshotException(e.name() + " is an imported function");
           }
           int defined = (int) (e.index() - plan.importedFuncs());
-          WasmModule.FuncType type = m.types().get(m.functionTypes().get(defined).intValue());
+          WasmModule.FuncType type = types.get(functionTypes.get(defined).intValue());
           code.set(defined, zeroBody(e.name(), type));
           zeroed.add(e.name());
         } else if (!e.name().equals(initExport) && !e.name().equals(CTORS_EXPORT)) {

@@ -199,8 +199,7 @@ final class UnreachableFunctions {
       }
       case 0x1c -> r.bytes(r.size()); // select with types
       case 0x3f, 0x40 -> r.u32(); // memory.size, memory.grow: the memory
-      case 0x41 -> r.s64();
-      case 0x42 -> r.s64();
+      case 0x41, 0x42 -> r.s64(); // i32.const, i64.const
       case 0x43 -> r.bytes(4);
       case 0x44 -> r.bytes(8);
       case 0xd0 -> r.u8(); // ref.null: the reference type
