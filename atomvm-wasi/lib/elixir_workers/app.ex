@@ -133,7 +133,8 @@ defmodule ElixirWorkers.App do
 
       case module.handle(conn) do
         %Conn{} = done ->
-          done = Conn.run_before_send(done)
+          # matched so that the type checker knows the struct updated below
+          %Conn{} = done = Conn.run_before_send(done)
           Frame.encode_response(if(method == "HEAD", do: %Conn{done | resp_body: ""}, else: done))
 
         other ->

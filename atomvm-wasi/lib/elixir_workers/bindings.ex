@@ -74,7 +74,8 @@ defmodule ElixirWorkers.Bindings do
 
     @doc false
     def exception(fields) do
-      error = :maps.merge(%__MODULE__{}, :maps.from_list(fields))
+      # matched so that the type checker knows the struct updated below
+      %__MODULE__{} = error = :maps.merge(%__MODULE__{}, :maps.from_list(fields))
 
       %__MODULE__{
         error
@@ -136,7 +137,7 @@ defmodule ElixirWorkers.Bindings do
   need results that are not there yet, suspends with the needs of all of
   them, so independent reads take one round together.
   """
-  @spec all([(() -> term())]) :: [term()]
+  @spec all([(... -> term())]) :: [term()]
   def all(funs) when is_list(funs) do
     case run_all(funs, [], []) do
       {values, []} -> values

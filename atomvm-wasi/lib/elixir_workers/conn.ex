@@ -380,7 +380,7 @@ defmodule ElixirWorkers.Conn do
           # the target starts after the authority, at the first "/" or "?"
           case :binary.match(rest, ["/", "?"]) do
             {at, _} ->
-              <<authority::binary-size(at), target::binary>> = rest
+              {authority, target} = :erlang.split_binary(rest, at)
               {downcase(scheme), authority, target}
 
             :nomatch ->

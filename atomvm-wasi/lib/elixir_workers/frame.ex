@@ -19,7 +19,7 @@ defmodule ElixirWorkers.Frame do
   def decode_request(frame) when is_binary(frame) do
     case :binary.match(frame, "\n") do
       {at, 1} ->
-        <<head::binary-size(at), ?\n, body::binary>> = frame
+        {head, <<?\n, body::binary>>} = :erlang.split_binary(frame, at)
         decode_head(JSON.decode(head, max_bytes: @max_head_bytes, max_depth: 1024), body)
 
       :nomatch ->

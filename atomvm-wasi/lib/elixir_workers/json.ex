@@ -136,7 +136,7 @@ defmodule ElixirWorkers.JSON do
 
       {at, _} ->
         check_utf8(string)
-        <<plain::binary-size(at), rest::binary>> = string
+        {plain, rest} = :erlang.split_binary(string, at)
         [?", plain, escape(rest, rest, 0, 0, []), ?"]
     end
   end
@@ -267,7 +267,7 @@ defmodule ElixirWorkers.JSON do
     if n <= exp + 1 do
       [digits, :binary.copy("0", exp + 1 - n), ".0"]
     else
-      <<int::binary-size(exp + 1), frac::binary>> = digits
+      {int, frac} = :erlang.split_binary(digits, exp + 1)
       [int, ?., frac]
     end
   end
@@ -384,7 +384,7 @@ defmodule ElixirWorkers.JSON do
   end
 
   defp string_end(bin, len, ascii, acc) do
-    <<chunk::binary-size(len), rest::binary>> = bin
+    {chunk, rest} = :erlang.split_binary(bin, len)
 
     if not ascii do
       case :unicode.characters_to_binary(chunk) do
@@ -498,7 +498,7 @@ defmodule ElixirWorkers.JSON do
     int_len = int_length(bin)
     frac_len = frac_length(skip(bin, int_len))
     exp_len = exp_length(skip(bin, int_len + frac_len))
-    <<text::binary-size(int_len + frac_len + exp_len), rest::binary>> = bin
+    {text, rest} = :erlang.split_binary(bin, int_len + frac_len + exp_len)
 
     cond do
       frac_len == 0 and exp_len == 0 ->
@@ -506,7 +506,7 @@ defmodule ElixirWorkers.JSON do
 
       frac_len == 0 ->
         # Erlang floats need a fraction: 1e5 -> 1.0e5
-        <<int::binary-size(int_len), exp::binary>> = text
+        {int, exp} = :erlang.split_binary(text, int_len)
         {float(<<int::binary, ".0", exp::binary>>, bin), rest}
 
       true ->
@@ -545,10 +545,7 @@ defmodule ElixirWorkers.JSON do
     if value == :error, do: fail(:number_out_of_range, bin), else: value
   end
 
-  defp skip(bin, n) do
-    <<_::binary-size(n), rest::binary>> = bin
-    rest
-  end
+  defp skip(bin, n), do: :binary.part(bin, n, byte_size(bin) - n)
 
   defp int_length(<<?-, rest::binary>>), do: 1 + unsigned_length(rest)
   defp int_length(bin), do: unsigned_length(bin)

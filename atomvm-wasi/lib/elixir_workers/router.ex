@@ -244,24 +244,28 @@ defmodule ElixirWorkers.Router do
         match_clause("HEAD", path, index)
       end
 
+    # One case a route, one after the other: a case nested in both branches of the
+    # next would double the code with each route, and Elixir 1.20's type checker
+    # reports a pattern that the enclosing branch rules out (`[]` inside `["a"]`).
     allowed =
-      Enum.reduce(routes, quote(do: []), fn {{method, path, _action, _opts}, _index}, acc ->
+      for {{method, path, _action, _opts}, _index} <- routes do
         case compile_path(path) do
           {{_name, _meta, context}, _params} when is_atom(context) ->
             # a root glob matches every path
-            quote(do: [unquote(method) | unquote(acc)])
+            quote(do: allowed = [unquote(method) | allowed])
 
           {pattern, _params} ->
             pattern = Macro.prewalk(pattern, &underscore_vars/1)
 
             quote do
-              case segments do
-                unquote(pattern) -> [unquote(method) | unquote(acc)]
-                _ -> unquote(acc)
-              end
+              allowed =
+                case segments do
+                  unquote(pattern) -> [unquote(method) | allowed]
+                  _ -> allowed
+                end
             end
         end
-      end)
+      end
 
     route_clauses =
       for {{method, path, action, opts}, index} <- routes do
@@ -296,6 +300,44 @@ defmodule ElixirWorkers.Router do
 
     router_chain = chain(plugs, conn, quote(do: __ew_dispatch__(unquote(conn))), env)
 
+    # A router without routes gets no matcher: a case on one that can only return nil
+    # has a clause that never matches (a warning of Elixir 1.18's type checker).
+    dispatch =
+      if routes == [] do
+        quote do
+          defp __ew_dispatch__(%ElixirWorkers.Conn{segments: segments} = conn) do
+            ElixirWorkers.Router.Dispatch.no_route(
+              conn,
+              __ew_allowed__(segments),
+              unquote(not_found)
+            )
+          end
+        end
+      else
+        quote do
+          defp __ew_dispatch__(%ElixirWorkers.Conn{method: method, segments: segments} = conn) do
+            case __ew_match__(method, segments) do
+              {index, params} ->
+                __ew_route__(index, ElixirWorkers.Router.Dispatch.put_path_params(conn, params))
+
+              nil ->
+                ElixirWorkers.Router.Dispatch.no_route(
+                  conn,
+                  __ew_allowed__(segments),
+                  unquote(not_found)
+                )
+            end
+          end
+
+          unquote_splicing(match_clauses)
+          unquote_splicing(head_clauses)
+          defp __ew_match__(_method, _segments), do: nil
+
+          unquote_splicing(route_clauses)
+          defp __ew_route__(index, _conn), do: :erlang.error({:no_such_route, index})
+        end
+      end
+
     quote do
       @doc false
       def init(opts), do: opts
@@ -306,31 +348,14 @@ defmodule ElixirWorkers.Router do
       @doc "Runs the router's middleware, then the matching route."
       def call(%ElixirWorkers.Conn{} = unquote(conn)), do: unquote(router_chain)
 
-      defp __ew_dispatch__(%ElixirWorkers.Conn{method: method, segments: segments} = conn) do
-        case __ew_match__(method, segments) do
-          {index, params} ->
-            __ew_route__(index, ElixirWorkers.Router.Dispatch.put_path_params(conn, params))
-
-          nil ->
-            ElixirWorkers.Router.Dispatch.no_route(
-              conn,
-              __ew_allowed__(segments),
-              unquote(not_found)
-            )
-        end
-      end
-
-      unquote_splicing(match_clauses)
-      unquote_splicing(head_clauses)
-      defp __ew_match__(_method, _segments), do: nil
+      unquote(dispatch)
 
       defp __ew_allowed__(segments) do
         _ = segments
-        unquote(allowed)
+        allowed = []
+        unquote_splicing(allowed)
+        allowed
       end
-
-      unquote_splicing(route_clauses)
-      defp __ew_route__(index, _conn), do: :erlang.error({:no_such_route, index})
     end
   end
 
@@ -356,13 +381,15 @@ defmodule ElixirWorkers.Router do
   defp normalize_plug({plug, opts}), do: {plug, opts}
   defp normalize_plug(plug), do: {plug, []}
 
-  # Nested cases: each plug's conn goes to the next unless halted.
+  # Nested cases: each plug's conn goes to the next unless halted. Generated, so
+  # that the type checker of Elixir 1.20 does not report the clauses a plug cannot
+  # reach (`other` after a plug that always returns a conn).
   defp chain([], _conn, final, _env), do: final
 
   defp chain([{plug, opts} | rest], conn, final, env) do
     call = plug_call(plug, opts, conn, env)
 
-    quote do
+    quote generated: true do
       case unquote(call) do
         %ElixirWorkers.Conn{halted: false} = unquote(conn) ->
           unquote(chain(rest, conn, final, env))

@@ -147,7 +147,8 @@ defmodule ElixirWorkers.String do
         if trim and string == "", do: [], else: [string]
 
       {at, len} ->
-        <<part::binary-size(at), _::binary-size(len), rest::binary>> = string
+        part = :binary.part(string, 0, at)
+        rest = :binary.part(string, at + len, byte_size(string) - at - len)
 
         if trim and part == "" do
           split_parts(rest, patterns, parts, trim)
@@ -199,7 +200,8 @@ defmodule ElixirWorkers.String do
         [string]
 
       {at, len} ->
-        <<part::binary-size(at), _::binary-size(len), rest::binary>> = string
+        part = :binary.part(string, 0, at)
+        rest = :binary.part(string, at + len, byte_size(string) - at - len)
 
         if global do
           [part, replacement | replace_parts(rest, patterns, replacement, true)]
@@ -229,14 +231,15 @@ defmodule ElixirWorkers.String do
   @spec trim_leading(binary(), binary()) :: binary()
   def trim_leading(string, ""), do: string
 
-  def trim_leading(string, to_trim) do
-    n = byte_size(to_trim)
+  def trim_leading(string, to_trim), do: trim_prefix(string, to_trim, byte_size(to_trim))
 
-    case string do
-      <<^to_trim::binary-size(n), rest::binary>> -> trim_leading(rest, to_trim)
-      _ -> string
-    end
-  end
+  # the prefix is compared in a guard: a binary pattern sized by `n` would need
+  # `^n` on Elixir 1.20, which Elixir 1.14 rejects
+  defp trim_prefix(string, prefix, n)
+       when byte_size(string) >= n and binary_part(string, 0, n) == prefix,
+       do: trim_prefix(binary_part(string, n, byte_size(string) - n), prefix, n)
+
+  defp trim_prefix(string, _prefix, _n), do: string
 
   @doc "Removes trailing whitespace."
   @spec trim_trailing(binary()) :: binary()
@@ -343,7 +346,7 @@ defmodule ElixirWorkers.String do
   defp map_case(<<>>, orig, _pos, _mode, _dir), do: orig
 
   defp rebuild(orig, pos, mode, dir) do
-    <<done::binary-size(pos), rest::binary>> = orig
+    {done, rest} = :erlang.split_binary(orig, pos)
     :erlang.iolist_to_binary([done | convert_all(rest, mode, dir)])
   end
 
@@ -543,7 +546,7 @@ defmodule ElixirWorkers.String do
 
   def parse_integer(<<c, _::binary>> = string) when c >= ?0 and c <= ?9 do
     n = digit_count(string, 0)
-    <<digits::binary-size(n), rest::binary>> = string
+    {digits, rest} = :erlang.split_binary(string, n)
     {:erlang.binary_to_integer(digits), rest}
   end
 

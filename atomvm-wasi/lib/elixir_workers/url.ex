@@ -61,7 +61,7 @@ defmodule ElixirWorkers.URL do
         text
 
       n ->
-        <<plain::binary-size(n), rest::binary>> = text
+        {plain, rest} = :erlang.split_binary(text, n)
         :erlang.iolist_to_binary([plain | encode_bytes(rest, plus)])
     end
   end

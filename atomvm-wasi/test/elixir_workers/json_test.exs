@@ -253,7 +253,8 @@ defmodule ElixirWorkers.JSONTest do
       assert enc([1, [2, 3], %{}]) == "[1,[2,3],{}]"
       assert enc([{"content-type", "text/html"}]) == ~s([["content-type","text/html"]])
       assert enc(%{"a" => 1}) == ~s({"a":1})
-      assert enc(%{a: 1, b: [true]}) == ~s({"a":1,"b":[true]})
+      # the order of map keys is the host BEAM's (not sorted since OTP 26)
+      assert JSON.decode(enc(%{a: 1, b: [true]})) == {:ok, %{"a" => 1, "b" => [true]}}
       assert enc(%{1 => "x"}) == ~s({"1":"x"})
     end
 

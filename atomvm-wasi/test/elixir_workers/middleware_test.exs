@@ -181,13 +181,10 @@ defmodule ElixirWorkers.MiddlewareTest do
     end
 
     test "path params win over body params" do
-      c = %Conn{
-        conn("POST", "http://h/",
-          headers: [{"content-type", "application/json"}],
-          body: ~s({"id":"body"})
-        )
-        | path_params: %{"id" => "path"}
-      }
+      headers = [{"content-type", "application/json"}]
+      # matched so that the type checker knows the struct updated below
+      %Conn{} = c = conn("POST", "http://h/", headers: headers, body: ~s({"id":"body"}))
+      c = %Conn{c | path_params: %{"id" => "path"}}
 
       assert run(BodyParser, c).params["id"] == "path"
     end
