@@ -1,7 +1,9 @@
 # SPDX-License-Identifier: Apache-2.0
 #
-# CMake (before 3.31) ships no platform module for WASI, so this minimal one
-# is found through CMAKE_MODULE_PATH (set by wasi-toolchain.cmake).
+# CMake before 3.31 ships no platform module for WASI, so this minimal one is
+# found through CMAKE_MODULE_PATH (set by wasi-toolchain.cmake). From 3.31 on
+# CMake's own module wins, so nothing the build relies on may be set only here:
+# CMakeLists.txt sets the .wasm suffix on its target itself.
 
 set(WASI 1)
 
