@@ -65,12 +65,20 @@ public final class WorkerBuild {
     this.sizeBudget = sizeBudget;
   }
 
-  /** Compiles the runtime library, then the project's Erlang and Elixir sources against it. */
+  /**
+   * Compiles the runtime library and the stand-ins, then the project's Erlang and Elixir sources
+   * against the runtime library.
+   */
   public CompileResult compile() {
     Path adapter = AdapterSources.extractTo(project.adapterDirectory());
     BeamCompiler compiler = new BeamCompiler(beamToolchain, log);
     compiler.compile(
         CompileRequest.builder(project.runtimeBeams()).sourceRoot(adapter.resolve("lib")).build(),
+        this::warn);
+    compiler.compile(
+        CompileRequest.builder(project.standInBeams())
+            .sourceRoot(adapter.resolve("stand-ins"))
+            .build(),
         this::warn);
     List<Path> roots = new ArrayList<>();
     for (Path root : List.of(project.erlangSources(), project.elixirSources())) {
@@ -129,7 +137,12 @@ public final class WorkerBuild {
     PackResult pack =
         AvmPacker.pack(
             PackRequest.builder(project.startModule())
-                .inputs(List.of(project.appBeams(), project.runtimeBeams(), vm.stdlib()))
+                .inputs(
+                    List.of(
+                        project.appBeams(),
+                        project.runtimeBeams(),
+                        project.standInBeams(),
+                        vm.stdlib()))
                 .output(project.appArchive())
                 .nativeFunctions(natives.keys())
                 .build());
@@ -198,7 +211,8 @@ public final class WorkerBuild {
     }
     CompatibilityChecker checker =
         CompatibilityChecker.forInputs(
-            natives, List.of(project.appBeams(), project.runtimeBeams(), stdlib));
+            natives,
+            List.of(project.appBeams(), project.runtimeBeams(), project.standInBeams(), stdlib));
     CompatibilityChecker.Report report = checker.check(modules);
     List<CompatibilityChecker.Finding> findings =
         report.findings().stream()

@@ -114,6 +114,14 @@ public record WorkerProject(
     return workDirectory.resolve("ebin/runtime");
   }
 
+  /**
+   * The compiled stand-ins (atomvm-wasi/stand-ins): packable, but never on a compiler's code path,
+   * since they take the names of modules the compiler itself runs.
+   */
+  public Path standInBeams() {
+    return workDirectory.resolve("ebin/stand-ins");
+  }
+
   public Path appBeams() {
     return workDirectory.resolve("ebin/app");
   }

@@ -49,7 +49,7 @@ final class BeamCode {
     Optional<byte[]> code = beam.chunk("Code");
     if (code.isPresent()) {
       try {
-        decode(code.get(), imports, funLiterals, lines, sites, seen);
+        decode(code.get(), beam.atoms(), imports, funLiterals, lines, sites, seen);
       } catch (RuntimeException e) {
         // unknown or damaged code: what was decoded stands, the rest is reported without lines
       }
@@ -66,6 +66,7 @@ final class BeamCode {
 
   private static void decode(
       byte[] chunk,
+      List<String> atoms,
       List<BeamFile.Import> imports,
       Map<Integer, List<Mfa>> funLiterals,
       LineTable lines,
@@ -80,6 +81,9 @@ final class BeamCode {
     // External funs of literals loaded since the last line or call: arguments are set up before
     // the line instruction of the call they are for, so they take the line that comes next.
     List<Mfa> pendingFuns = new ArrayList<>();
+    // A macro's body (the function MACRO-name) runs in the compiler, never on the VM: what it
+    // calls (Elixir 1.18's :elixir_quote.shallow_validate_ast/1 for unquote, say) is not checked.
+    boolean inMacro = false;
     while (in.hasRemaining()) {
       int op = Byte.toUnsignedInt(in.get());
       if (!BeamOpcodes.known(op)) {
@@ -100,24 +104,33 @@ final class BeamCode {
       }
       if (!pendingFuns.isEmpty()
           && (op == OP_LINE || op == OP_EXECUTABLE_LINE || ENDS_EXPRESSION.contains(op))) {
-        for (Mfa fun : pendingFuns) {
-          sites.add(new CallSite(fun, file, line));
+        if (!inMacro) {
+          for (Mfa fun : pendingFuns) {
+            sites.add(new CallSite(fun, file, line));
+          }
         }
         pendingFuns.clear();
+      }
+      if (op == OP_FUNC_INFO) {
+        inMacro = atoms.get(operands.get(1).intValue() - 1).startsWith("MACRO-");
       }
       if (BeamOpcodes.importOperand(op) >= 0) {
         int index = operands.get(BeamOpcodes.importOperand(op)).intValue();
         if (index >= 0 && index < imports.size()) {
           BeamFile.Import imp = imports.get(index);
-          sites.add(new CallSite(new Mfa(imp.module(), imp.function(), imp.arity()), file, line));
+          if (!inMacro) {
+            sites.add(new CallSite(new Mfa(imp.module(), imp.function(), imp.arity()), file, line));
+          }
           seen[index] = true;
         }
       } else if (op == OP_INT_CODE_END) {
         break;
       }
     }
-    for (Mfa fun : pendingFuns) {
-      sites.add(new CallSite(fun, file, line));
+    if (!inMacro) {
+      for (Mfa fun : pendingFuns) {
+        sites.add(new CallSite(fun, file, line));
+      }
     }
   }
 

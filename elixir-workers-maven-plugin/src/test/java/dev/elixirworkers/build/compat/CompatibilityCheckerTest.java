@@ -28,13 +28,15 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The compatibility check on real BEAM files: {@code compat/app/shouter.ex} compiled by elixirc, a
- * stand-in standard library compiled by erlc, and excerpts of AtomVM's BIF/NIF tables.
+ * stand-in standard library and atomvm-wasi's shipped stand-ins compiled by erlc, and excerpts of
+ * AtomVM's BIF/NIF tables.
  */
 class CompatibilityCheckerTest {
   @TempDir static Path work;
 
   private static Path app;
   private static Path stdlib;
+  private static Path standIns;
   private static AtomVmNatives natives;
   private static Path source;
 
@@ -58,6 +60,13 @@ class CompatibilityCheckerTest {
       files.sorted().forEach(f -> erlc.add(f.toString()));
     }
     run(erlc);
+    standIns = Files.createDirectories(work.resolve("stand-ins"));
+    List<String> standInCompile = new ArrayList<>(List.of(tool("erlc"), "-o", standIns.toString()));
+    try (Stream<Path> files =
+        Files.list(AdapterSources.extractTo(work.resolve("adapter")).resolve("stand-ins"))) {
+      files.sorted().forEach(f -> standInCompile.add(f.toString()));
+    }
+    run(standInCompile);
     natives = AtomVmNatives.read(nativeTables(work.resolve("atomvm")), root.resolve("adapter"));
   }
 
@@ -99,7 +108,8 @@ class CompatibilityCheckerTest {
   }
 
   private static CompatibilityChecker.Report check() {
-    CompatibilityChecker checker = CompatibilityChecker.forInputs(natives, List.of(app, stdlib));
+    CompatibilityChecker checker =
+        CompatibilityChecker.forInputs(natives, List.of(app, stdlib, standIns));
     return checker.check(
         List.of(
             BeamFile.read(app.resolve("Elixir.Shouter.beam")),
@@ -147,6 +157,26 @@ class CompatibilityCheckerTest {
             lineOf(":crypto.strong_rand_bytes") + " :crypto.strong_rand_bytes/1",
             lineOf(":crypto.hash") + " :crypto.hash/2"),
         found);
+  }
+
+  @Test
+  void whatCompiledFieldAccessCallsIsAvailableThroughTheStandIns() {
+    CompatibilityChecker checker =
+        CompatibilityChecker.forInputs(natives, List.of(app, stdlib, standIns));
+
+    assertTrue(checker.available(new Mfa("elixir_erl_pass", "no_parens_remote", 2)));
+    assertTrue(checker.available(new Mfa("elixir_erl_pass", "parens_map_field", 2)));
+  }
+
+  @Test
+  void callsInAMacroBodyAreNotReported() throws IOException {
+    assertTrue(
+        BeamFile.read(app.resolve("Elixir.Shouter.beam")).imports().stream()
+            .anyMatch(i -> i.module().equals("Elixir.String") && i.function().equals("downcase")),
+        "the macro body calls String.downcase/1");
+    assertTrue(
+        check().findings().stream().noneMatch(f -> f.call().function().equals("downcase")),
+        check().findings().toString());
   }
 
   @Test
