@@ -68,6 +68,33 @@ final class ElixirDriver {
         _ -> {0, 0}
       end
 
+      # Where the compiler found the error. A mismatched delimiter (Elixir 1.15+) has the
+      # opening delimiter as its position and the closing one, where it was found, as the
+      # span's end: Elixir's own message names the latter, and so do we.
+      found_at = fn diagnostic ->
+        case :maps.get(:details, diagnostic, nil) do
+          {:error, %{end_line: line, end_column: column}} when is_integer(line) ->
+            {line, column}
+
+          _ ->
+            :maps.get(:position, diagnostic, nil)
+        end
+      end
+
+      # A token or delimiter error's message (Elixir 1.15+) is a location, then a snippet;
+      # its description is the part worth a line: ** (MismatchedDelimiterError) unexpected
+      # reserved word: end.
+      described = fn diagnostic ->
+        case :maps.get(:details, diagnostic, nil) do
+          {:error, %{__struct__: kind, description: text}} when is_binary(text) ->
+            "Elixir." <> name = :erlang.atom_to_binary(kind, :utf8)
+            ["** (", name, ") ", text]
+
+          _ ->
+            :maps.get(:message, diagnostic, "")
+        end
+      end
+
       line_for = fn severity, file, pos, message ->
         {line, column} = position.(pos)
 
@@ -90,8 +117,8 @@ final class ElixirDriver {
           line_for.(
             severity,
             :maps.get(:file, diagnostic, nil),
-            :maps.get(:position, diagnostic, nil),
-            :maps.get(:message, diagnostic, "")
+            found_at.(diagnostic),
+            described.(diagnostic)
           )
       end
 
@@ -202,7 +229,16 @@ final class ElixirDriver {
         default -> {}
       }
     }
+    // Elixir 1.15+ adds "cannot compile module M (errors have been logged)", without a line,
+    // after the errors it logged: a summary, not an error of its own.
+    if (errors.stream().anyMatch(e -> !isSummary(e))) {
+      errors.removeIf(ElixirDriver::isSummary);
+    }
     return new Report(status, modules, errors, warnings);
+  }
+
+  private static boolean isSummary(Diagnostic error) {
+    return error.line() == 0 && error.message().endsWith("(errors have been logged)");
   }
 
   /** First line of {@code ** (CompileError) lib/a.ex:4: undefined function foo/0}, tidied. */
