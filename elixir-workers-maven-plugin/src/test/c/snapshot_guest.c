@@ -26,9 +26,9 @@
  *
  * Modes (third argument), for failures: "trap" traps in the initialisation, "exit" exits with
  * status 3, "stdout" writes to stdout. Like atomvm.wasm it exports __wasm_call_ctors (see the
- * tests' link flags) and runs the constructors itself, unconditionally in main() here: the way a
- * wasi-libc whose _start runs them would, so the snapshot's no-op constructor is what keeps the
- * count at one.
+ * tests' link flags) and runs the constructors itself when they have not run (ensure_constructors
+ * in atomvm-wasi's main.c): wasi-libc's _start runs them itself from 2024 on and not before, and
+ * with such a libc the snapshot's no-op constructor is what keeps the count at one.
  */
 
 #include <stdbool.h>
@@ -151,7 +151,9 @@ static uint32_t checksum(void)
 int main(void)
 {
     bool pre = initialised;
-    __wasm_call_ctors();
+    if (constructor_runs == 0) {
+        __wasm_call_ctors();
+    }
     if (!pre) {
         initialise();
     }

@@ -1200,26 +1200,22 @@ static void route_grow(const struct request *req)
 /*
  * What earlier runs left in this instance's memory: a host that lends one memory to several runs
  * (a module importing env.memory) must hand it over as a fresh instance would have it. Counts
- * the runs this memory has seen (a static) and the non-zero bytes of a fresh allocation, then
- * dirties both.
+ * the runs this memory has seen and the non-zero bytes of a scratch area, then dirties both.
+ * Both are statics, not malloc'd: wasi-libc's malloc grows the memory for 64 KiB or not depending
+ * on its version (from 2024 on, its first heap ends at __heap_end, the linked size), and a memory
+ * that grew is not lent again.
  */
 static unsigned runs_in_this_memory;
+static volatile unsigned char residue_scratch[64 * 1024];
 
 static void route_residue(void)
 {
-    enum { SCRATCH = 64 * 1024 };
     runs_in_this_memory++;
-    volatile unsigned char *scratch = malloc(SCRATCH);
-    if (!scratch) {
-        respond_text(500, "residue: out of memory\n");
-        return;
-    }
     size_t dirty = 0;
-    for (size_t i = 0; i < SCRATCH; i++) {
-        dirty += scratch[i] != 0;
-        scratch[i] = 0xa5;
+    for (size_t i = 0; i < sizeof(residue_scratch); i++) {
+        dirty += residue_scratch[i] != 0;
+        residue_scratch[i] = 0xa5;
     }
-    keep_alive = (void *) scratch;
     char text[64];
     snprintf(text, sizeof(text), "runs %u, dirty %zu\n", runs_in_this_memory, dirty);
     respond_text(200, text);

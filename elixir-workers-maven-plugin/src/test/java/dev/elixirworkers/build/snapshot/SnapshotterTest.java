@@ -101,8 +101,9 @@ class SnapshotterTest {
     assertTrue(WasmModule.parse(guest).export(loader).isPresent());
     WasmModule snapped = WasmModule.parse(snapshot.wasm());
     assertTrue(snapped.export(loader).isEmpty(), "no longer exported");
-    // parse_table, and guest_preinit's initialisation code, which _start reaches in neither
-    assertTrue(snapshot.emptiedFunctions() >= 2, "emptied " + snapshot.emptiedFunctions());
+    // Code that _start no longer reaches: the constructors' (wasi-libc before 2024 registers the
+    // preopens in one), what only guest_preinit runs; clang inlines parse_table into the loader.
+    assertTrue(snapshot.emptiedFunctions() >= 1, "emptied " + snapshot.emptiedFunctions());
     long codeBefore = WasmModule.parse(guest).code().stream().mapToLong(b -> b.length).sum();
     long codeAfter = snapped.code().stream().mapToLong(b -> b.length).sum();
     assertEquals(codeBefore - codeAfter, snapshot.removedCodeBytes());
