@@ -15,6 +15,7 @@ import dev.elixirworkers.build.compile.BeamCompiler;
 import dev.elixirworkers.build.compile.CompileRequest;
 import dev.elixirworkers.build.compile.CompileResult;
 import dev.elixirworkers.build.compile.StdlibResult;
+import dev.elixirworkers.build.compile.SupportedToolchains;
 import dev.elixirworkers.build.compile.Toolchain;
 import dev.elixirworkers.build.pack.AvmPacker;
 import dev.elixirworkers.build.pack.BeamFile;
@@ -70,6 +71,7 @@ public final class WorkerBuild {
    * against the runtime library.
    */
   public CompileResult compile() {
+    SupportedToolchains.check(beamToolchain);
     Path adapter = AdapterSources.extractTo(project.adapterDirectory());
     BeamCompiler compiler = new BeamCompiler(beamToolchain, log);
     compiler.compile(
