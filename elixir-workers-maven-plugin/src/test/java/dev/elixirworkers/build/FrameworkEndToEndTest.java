@@ -340,6 +340,35 @@ class FrameworkEndToEndTest {
   }
 
   @Test
+  void dotSyntaxOnAModuleCallsItsFunction() {
+    WorkerResponse r = send(request("GET", "/dot/module"));
+    assertEquals(200, r.status(), r.bodyText());
+    assertEquals("handlers", r.bodyText());
+  }
+
+  @Test
+  void dotSyntaxOnNilFailsAsOnTheHostsElixir() throws Exception {
+    // Elixir 1.14 calls nil.name() (undef); 1.18 raises {badkey, :name, nil}
+    String onTheHost =
+        hostElixir(
+            "v = :erlang.binary_to_atom(\"nil\", :utf8); try do v.name catch k, r ->"
+                + " IO.write(\"#{k} #{if is_tuple(r), do: elem(r, 0), else: r}\") end");
+
+    WorkerResponse r = send(request("GET", "/dot/nil"));
+    assertEquals(200, r.status(), r.bodyText());
+    assertEquals(onTheHost, r.bodyText());
+  }
+
+  /** What {@code elixir -e code} prints on this machine (the Elixir that compiled the worker). */
+  private static String hostElixir(String code) throws Exception {
+    Process process = new ProcessBuilder("elixir", "-e", code).redirectErrorStream(true).start();
+    process.getOutputStream().close();
+    String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertEquals(0, process.waitFor(), output);
+    return output;
+  }
+
+  @Test
   void aNifThatAtomVmWasmLeavesOutIsAnUndefErrorNotATrap() {
     WorkerResponse removed = send(request("GET", "/apply/code/load_abs"));
     assertEquals(200, removed.status(), removed.bodyText());

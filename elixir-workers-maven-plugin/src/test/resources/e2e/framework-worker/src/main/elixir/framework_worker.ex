@@ -31,6 +31,7 @@ defmodule FrameworkWorker.Router do
   get "/chain", Handlers, :chain
   get "/literals/:n", Handlers, :literals
   get "/nested/:n", Handlers, :nested
+  get "/dot/:value", Handlers, :dot
 
   get "/halt" do
     conn |> text(403, "halted in a block") |> halt()
@@ -118,6 +119,24 @@ defmodule FrameworkWorker.Handlers do
         text(conn, "#{kind} #{reason}")
     end
   end
+
+  def name, do: "handlers"
+
+  # `value.name` on what is not a map: the module's name/0 called without parentheses, or an
+  # error, as Elixir raises it (from Elixir 1.18 on, both go through :elixir_erl_pass). The path
+  # is "module" (this module: named by an atom, so the packer keeps all of it) or names an atom.
+  def dot(%{path_params: %{"value" => atom}} = conn) do
+    value = if atom == "module", do: __MODULE__, else: :erlang.binary_to_atom(atom, :utf8)
+
+    try do
+      text(conn, value.name)
+    catch
+      kind, reason -> text(conn, "#{kind} #{error_name(reason)}")
+    end
+  end
+
+  defp error_name(reason) when is_tuple(reason), do: :erlang.element(1, reason)
+  defp error_name(reason), do: reason
 
   def html_demo(conn) do
     html(conn, HTML.tag("p", [class: "x"], ["<script>", HTML.raw("<b>ok</b>")]))
