@@ -50,11 +50,16 @@ class BeamFileTest {
     byte[] litT = original.chunk("LitT").orElseThrow();
     int declared = ByteBuffer.wrap(litT).getInt();
     byte[] inflated;
-    try (InflaterInputStream in =
-        new InflaterInputStream(new ByteArrayInputStream(litT, 4, litT.length - 4))) {
-      inflated = in.readAllBytes();
+    if (declared == 0) {
+      // OTP 28+ writes the table uncompressed, after a size of 0
+      inflated = java.util.Arrays.copyOfRange(litT, 4, litT.length);
+    } else {
+      try (InflaterInputStream in =
+          new InflaterInputStream(new ByteArrayInputStream(litT, 4, litT.length - 4))) {
+        inflated = in.readAllBytes();
+      }
+      assertEquals(declared, inflated.length);
     }
-    assertEquals(declared, inflated.length);
 
     BeamFile stripped = BeamFile.parse(original.stripped(false), "stripped");
     assertArrayEquals(inflated, stripped.chunk("LitU").orElseThrow());
