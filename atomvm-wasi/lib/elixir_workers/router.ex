@@ -305,13 +305,7 @@ defmodule ElixirWorkers.Router do
     dispatch =
       if routes == [] do
         quote do
-          defp __ew_dispatch__(%ElixirWorkers.Conn{segments: segments} = conn) do
-            ElixirWorkers.Router.Dispatch.no_route(
-              conn,
-              __ew_allowed__(segments),
-              unquote(not_found)
-            )
-          end
+          defp __ew_dispatch__(conn), do: __ew_no_route__(conn)
         end
       else
         quote do
@@ -321,11 +315,7 @@ defmodule ElixirWorkers.Router do
                 __ew_route__(index, ElixirWorkers.Router.Dispatch.put_path_params(conn, params))
 
               nil ->
-                ElixirWorkers.Router.Dispatch.no_route(
-                  conn,
-                  __ew_allowed__(segments),
-                  unquote(not_found)
-                )
+                __ew_no_route__(conn)
             end
           end
 
@@ -349,6 +339,10 @@ defmodule ElixirWorkers.Router do
       def call(%ElixirWorkers.Conn{} = unquote(conn)), do: unquote(router_chain)
 
       unquote(dispatch)
+
+      defp __ew_no_route__(%ElixirWorkers.Conn{segments: segments} = conn) do
+        ElixirWorkers.Router.Dispatch.no_route(conn, __ew_allowed__(segments), unquote(not_found))
+      end
 
       defp __ew_allowed__(segments) do
         _ = segments

@@ -53,27 +53,10 @@ class BrowserIT {
 
     int port = freePort();
     Path serverLog = BASEDIR.resolve("target/browser-run.log");
-    List<String> command =
-        List.of(
-            BASEDIR.getParent().resolve("mvnw").toString(),
-            "-B",
-            "elixir-workers:run",
-            "-Delixir-workers.port=" + port,
-            "-Delixir-workers.resetState=true",
-            "-Datomvm.source=" + atomvm);
-    long started = System.nanoTime();
+    String url = "http://127.0.0.1:" + port;
     Process server =
-        new ProcessBuilder(command)
-            .directory(project.toFile())
-            .redirectErrorStream(true)
-            .redirectOutput(serverLog.toFile())
-            .start();
+        serve(project, serverLog, url, "BrowserIT", atomvm, "-Delixir-workers.resetState=true");
     try {
-      String url = "http://127.0.0.1:" + port;
-      awaitServing(server, url, serverLog);
-      System.out.printf(
-          "BrowserIT: elixir-workers:run served %s after %d ms%n",
-          url, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
 
       Path nodeLog = BASEDIR.resolve("target/browser-node.log");
       Process node =
@@ -144,6 +127,44 @@ class BrowserIT {
               + GeneratedProjectIT.read(target.resolve("npm-ci.log")));
     }
     return target;
+  }
+
+  /**
+   * Starts {@code mvn elixir-workers:run} of {@code project} on {@code url}'s port with the given
+   * settings, output to {@code log}, and returns once it serves.
+   */
+  static Process serve(
+      Path project, Path log, String url, String test, String atomvm, String... settings)
+      throws Exception {
+    List<String> command =
+        new java.util.ArrayList<>(
+            List.of(
+                BASEDIR.getParent().resolve("mvnw").toString(),
+                "-B",
+                "elixir-workers:run",
+                "-Delixir-workers.port=" + URI.create(url).getPort(),
+                "-Datomvm.source=" + atomvm));
+    command.addAll(List.of(settings));
+    long started = System.nanoTime();
+    Process server =
+        new ProcessBuilder(command)
+            .directory(project.toFile())
+            .redirectErrorStream(true)
+            .redirectOutput(log.toFile())
+            .start();
+    try {
+      awaitServing(server, url, log);
+    } catch (Throwable e) {
+      stop(server);
+      throw e;
+    }
+    System.out.printf(
+        "%s: elixir-workers:run %s served %s after %d ms%n",
+        test,
+        String.join(" ", settings),
+        url,
+        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+    return server;
   }
 
   static void awaitServing(Process server, String url, Path log) throws Exception {

@@ -10,8 +10,6 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -40,30 +38,12 @@ class WorkerdServeIT {
         Files.isRegularFile(project.resolve("pom.xml")),
         "archetype:integration-test should have generated " + project);
 
-    int port = BrowserIT.freePort();
     Path serverLog = BASEDIR.resolve("target/workerd-run.log");
-    List<String> command =
-        List.of(
-            BASEDIR.getParent().resolve("mvnw").toString(),
-            "-B",
-            "elixir-workers:run",
-            "-Delixir-workers.runtime=workerd",
-            "-Delixir-workers.port=" + port,
-            "-Datomvm.source=" + atomvm);
-    long started = System.nanoTime();
+    String url = "http://127.0.0.1:" + BrowserIT.freePort();
     Process server =
-        new ProcessBuilder(command)
-            .directory(project.toFile())
-            .redirectErrorStream(true)
-            .redirectOutput(serverLog.toFile())
-            .start();
+        BrowserIT.serve(
+            project, serverLog, url, "WorkerdServeIT", atomvm, "-Delixir-workers.runtime=workerd");
     try {
-      String url = "http://127.0.0.1:" + port;
-      BrowserIT.awaitServing(server, url, serverLog);
-      System.out.printf(
-          "WorkerdServeIT: workerd served %s after %d ms%n",
-          url, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
-
       HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
       HttpResponse<String> home =
           client.send(
