@@ -13,7 +13,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -30,11 +29,8 @@ class BrowserIT {
 
   @Test
   void homePageFormWritesToKvAndShowsTheNoteReadBack() throws Exception {
-    String atomvm = System.getProperty("atomvm.source", "");
-    if (atomvm.isBlank() || atomvm.startsWith("${")) {
-      skip(
-          "no AtomVM source: set -Datomvm.source=<AtomVM checkout> to serve the generated project");
-    }
+    String atomvm =
+        GeneratedProjectIT.atomvmSourceOrSkip("BrowserIT", "serve the generated project");
     Path chromium = Path.of(System.getProperty("chromium", "/usr/bin/chromium"));
     if (!Files.isExecutable(chromium)) {
       skip(
@@ -45,10 +41,7 @@ class BrowserIT {
     if (!onPath("node") || !onPath("npm")) {
       skip("no node/npm on the PATH: install Node.js 20+");
     }
-    Path project = BASEDIR.resolve("target/test-classes/projects/default/project/my-worker");
-    assertTrue(
-        Files.isRegularFile(project.resolve("pom.xml")),
-        "archetype:integration-test should have generated " + project);
+    Path project = GeneratedProjectIT.generatedProject();
     Path browser = installPlaywrightCore();
 
     int port = freePort();
@@ -224,7 +217,6 @@ class BrowserIT {
   }
 
   static void skip(String reason) {
-    System.out.println("SKIPPED BrowserIT: " + reason);
-    Assumptions.abort(reason);
+    GeneratedProjectIT.skip("BrowserIT", reason);
   }
 }

@@ -23,20 +23,38 @@ import org.junit.jupiter.api.Test;
 class GeneratedProjectIT {
   static final Path BASEDIR = Path.of(System.getProperty("basedir", ".")).toAbsolutePath();
 
-  @Test
-  void defaultProjectPassesItsOwnTestsThroughVerify() throws Exception {
+  /**
+   * The AtomVM checkout given with {@code -Datomvm.source}, or a skip of {@code test} saying so.
+   */
+  static String atomvmSourceOrSkip(String test, String toDo) {
     String atomvm = System.getProperty("atomvm.source", "");
     if (atomvm.isBlank() || atomvm.startsWith("${")) {
-      String reason =
-          "no AtomVM source: set -Datomvm.source=<AtomVM checkout> to build the generated project"
-              + " through `mvn verify`";
-      System.out.println("SKIPPED GeneratedProjectIT: " + reason);
-      Assumptions.abort(reason);
+      skip(test, "no AtomVM source: set -Datomvm.source=<AtomVM checkout> to " + toDo);
     }
+    return atomvm;
+  }
+
+  /** Prints why {@code test} is skipped, then skips it. */
+  static void skip(String test, String reason) {
+    System.out.println("SKIPPED " + test + ": " + reason);
+    Assumptions.abort(reason);
+  }
+
+  /** The project archetype:integration-test generated from projects/default. */
+  static Path generatedProject() {
     Path project = BASEDIR.resolve("target/test-classes/projects/default/project/my-worker");
     assertTrue(
         Files.isRegularFile(project.resolve("pom.xml")),
         "archetype:integration-test should have generated " + project);
+    return project;
+  }
+
+  @Test
+  void defaultProjectPassesItsOwnTestsThroughVerify() throws Exception {
+    String atomvm =
+        atomvmSourceOrSkip(
+            "GeneratedProjectIT", "build the generated project through `mvn verify`");
+    Path project = generatedProject();
     Path mvnw = BASEDIR.getParent().resolve("mvnw");
     List<String> command = new ArrayList<>(List.of(mvnw.toString(), "-B", "verify"));
     command.add("-Datomvm.source=" + atomvm);

@@ -7,7 +7,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
@@ -25,18 +24,13 @@ class WorkerdServeIT {
 
   @Test
   void generatedProjectServesUnderWorkerd() throws Exception {
-    String atomvm = System.getProperty("atomvm.source", "");
-    if (atomvm.isBlank() || atomvm.startsWith("${")) {
-      skip(
-          "no AtomVM source: set -Datomvm.source=<AtomVM checkout> to serve the generated project");
-    }
+    String atomvm =
+        GeneratedProjectIT.atomvmSourceOrSkip("WorkerdServeIT", "serve the generated project");
     if (!BrowserIT.onPath("node") || !BrowserIT.onPath("npm")) {
-      skip("no node/npm on the PATH: install Node.js 20+ (scripts/setup.sh does)");
+      GeneratedProjectIT.skip(
+          "WorkerdServeIT", "no node/npm on the PATH: install Node.js 20+ (scripts/setup.sh does)");
     }
-    Path project = BASEDIR.resolve("target/test-classes/projects/default/project/my-worker");
-    assertTrue(
-        Files.isRegularFile(project.resolve("pom.xml")),
-        "archetype:integration-test should have generated " + project);
+    Path project = GeneratedProjectIT.generatedProject();
 
     Path serverLog = BASEDIR.resolve("target/workerd-run.log");
     String url = "http://127.0.0.1:" + BrowserIT.freePort();
@@ -62,10 +56,5 @@ class WorkerdServeIT {
     } finally {
       BrowserIT.stop(server);
     }
-  }
-
-  private static void skip(String reason) {
-    System.out.println("SKIPPED WorkerdServeIT: " + reason);
-    org.junit.jupiter.api.Assumptions.abort(reason);
   }
 }

@@ -7,15 +7,14 @@ package dev.elixirworkers.build.compile;
  * error at run time.
  */
 public final class SupportedToolchains {
-  /** The oldest and newest OTP major releases. */
-  public static final int OTP_OLDEST = 25;
+  /** OTP major releases 25 to 29. */
+  static final Release OTP =
+      new Release("Erlang/OTP", 1, 25, 29, "AtomVM runs the .beam files of OTP", "erl and erlc");
 
-  public static final int OTP_NEWEST = 29;
-
-  /** The oldest and newest Elixir minor releases, as {@code major * 100 + minor}. */
-  public static final int ELIXIR_OLDEST = 114;
-
-  public static final int ELIXIR_NEWEST = 120;
+  /** Elixir minor releases 1.14 to 1.20, as {@code major * 100 + minor}. */
+  static final Release ELIXIR =
+      new Release(
+          "Elixir", 2, 114, 120, "the runtime library is built and tested with Elixir", "elixir");
 
   private static final String DISTRIBUTIONS =
       " (Debian 12 ships OTP 25 / Elixir 1.14, Debian 13 OTP 27 / Elixir 1.18, Debian unstable"
@@ -29,35 +28,38 @@ public final class SupportedToolchains {
   }
 
   static void check(String otpVersion, String elixirVersion) {
-    int otp = leading(otpVersion, 1);
-    if (otp < OTP_OLDEST || otp > OTP_NEWEST) {
-      throw new UnsupportedToolchainException(
-          "Erlang/OTP "
-              + otpVersion
-              + " is not supported: AtomVM runs the .beam files of OTP "
-              + OTP_OLDEST
-              + " to "
-              + OTP_NEWEST
-              + ". Install one of those and put its erl and erlc on the PATH"
-              + DISTRIBUTIONS
-              + ".");
+    OTP.check(otpVersion);
+    ELIXIR.check(elixirVersion);
+  }
+
+  /**
+   * A supported range of one tool's releases, compared on the first {@code parts} numbers of a
+   * version.
+   */
+  record Release(String name, int parts, int oldest, int newest, String runs, String tools) {
+    void check(String version) {
+      int found = leading(version, parts);
+      if (found < oldest || found > newest) {
+        throw new UnsupportedToolchainException(
+            name
+                + " "
+                + version
+                + " is not supported: "
+                + runs
+                + " "
+                + shown(oldest)
+                + " to "
+                + shown(newest)
+                + ". Install one of those and put its "
+                + tools
+                + " on the PATH"
+                + DISTRIBUTIONS
+                + ".");
+      }
     }
-    int elixir = leading(elixirVersion, 2);
-    if (elixir < ELIXIR_OLDEST || elixir > ELIXIR_NEWEST) {
-      throw new UnsupportedToolchainException(
-          "Elixir "
-              + elixirVersion
-              + " is not supported: the runtime library is built and tested with Elixir "
-              + ELIXIR_OLDEST / 100
-              + "."
-              + ELIXIR_OLDEST % 100
-              + " to "
-              + ELIXIR_NEWEST / 100
-              + "."
-              + ELIXIR_NEWEST % 100
-              + ". Install one of those and put its elixir on the PATH"
-              + DISTRIBUTIONS
-              + ".");
+
+    private String shown(int release) {
+      return parts == 1 ? Integer.toString(release) : release / 100 + "." + release % 100;
     }
   }
 
