@@ -21,7 +21,7 @@
  * calls it once, with the same arguments and preopens `_start` gets, instead of `_start`: it
  * creates the global context, reads the AVM packs and loads every module in them, then returns.
  * The tool captures linear memory and globals and writes a new module whose data segments hold
- * that state (see the plugin's `dev.elixirworkers.build.snapshot`). In that module `_start`
+ * that state (see the plugin's `dev.elixirworkers.core.snapshot`). In that module `_start`
  * finds the VM ready and goes straight to running `start/0`: no pack is read and no module is
  * parsed per request. Without a snapshot, `_start` behaves as it always has.
  */

@@ -2,7 +2,7 @@ package dev.elixirworkers.benchmarks;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.elixirworkers.build.bundle.SizeReport;
+import dev.elixirworkers.core.bundle.SizeReport;
 import dev.elixirworkers.wasi.DevServer;
 import dev.elixirworkers.wasi.Header;
 import dev.elixirworkers.wasi.WorkerBundle;

@@ -18,7 +18,8 @@ import org.junit.jupiter.api.Test;
  * AtomVM), now built through {@code mvn verify}: Elixir compile, VM, app.avm, target/worker and its
  * own WorkerIT (home page, KV form round trip, D1 items) on the real AtomVM. Runs when the build
  * gets {@code -Datomvm.source=<AtomVM checkout>}; otherwise it is skipped and says why. Needs the
- * plugin and wasi-bridge of this version installed ({@code ./mvnw install} does that first).
+ * plugin and elixir-workers-junit of this version installed ({@code ./mvnw install} does that
+ * first).
  */
 class GeneratedProjectIT {
   static final Path BASEDIR = Path.of(System.getProperty("basedir", ".")).toAbsolutePath();

@@ -1,14 +1,14 @@
 package dev.elixirworkers.maven;
 
-import dev.elixirworkers.build.BuildException;
-import dev.elixirworkers.build.WorkerProject;
-import dev.elixirworkers.build.atomvm.AtomVmRelease;
-import dev.elixirworkers.build.bundle.SizeBudget;
-import dev.elixirworkers.build.compat.CompatibilityMode;
-import dev.elixirworkers.build.vm.PrebuiltVm;
-import dev.elixirworkers.build.vm.VmInput;
-import dev.elixirworkers.build.vm.VmMode;
-import dev.elixirworkers.build.vm.VmSelection;
+import dev.elixirworkers.core.BuildException;
+import dev.elixirworkers.core.WorkerProject;
+import dev.elixirworkers.core.atomvm.AtomVmRelease;
+import dev.elixirworkers.core.bundle.SizeBudget;
+import dev.elixirworkers.core.compat.CompatibilityMode;
+import dev.elixirworkers.core.vm.PrebuiltVm;
+import dev.elixirworkers.core.vm.VmInput;
+import dev.elixirworkers.core.vm.VmMode;
+import dev.elixirworkers.core.vm.VmSelection;
 import java.io.File;
 import java.net.URI;
 import java.util.ArrayList;
@@ -128,7 +128,7 @@ abstract class AbstractProjectMojo extends AbstractWorkerMojo {
 
   /**
    * Where {@code atomvm.wasm} and AtomVM's standard library come from: {@code auto} (default) uses
-   * the prebuilt VM artifact {@code dev.elixirworkers:atomvm-wasm:<plugin
+   * the prebuilt VM artifact {@code dev.elixirworkers:prebuilt-vm:<plugin
    * version>:zip:atomvm-<pin>} from the Maven repositories for the default AtomVM pin, and builds
    * from source when it cannot be resolved, when {@code atomvmSource} is set or when the pin is
    * custom; {@code prebuilt} only uses the artifact (no C toolchain, CMake or AtomVM source

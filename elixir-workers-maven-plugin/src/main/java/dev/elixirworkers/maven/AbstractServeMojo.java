@@ -1,6 +1,6 @@
 package dev.elixirworkers.maven;
 
-import dev.elixirworkers.build.serve.ServeSettings;
+import dev.elixirworkers.core.serve.ServeSettings;
 import java.io.File;
 import java.net.InetAddress;
 import java.net.UnknownHostException;

@@ -1,7 +1,7 @@
 package dev.elixirworkers.maven;
 
-import dev.elixirworkers.build.BuildException;
-import dev.elixirworkers.build.BuildLog;
+import dev.elixirworkers.core.BuildException;
+import dev.elixirworkers.core.BuildLog;
 import dev.elixirworkers.wasi.wasmtime.CacheDirectory;
 import java.io.File;
 import java.nio.file.Path;

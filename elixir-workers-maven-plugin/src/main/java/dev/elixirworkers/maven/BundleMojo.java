@@ -1,7 +1,7 @@
 package dev.elixirworkers.maven;
 
-import dev.elixirworkers.build.WorkerBuild;
-import dev.elixirworkers.build.bundle.BundleArchive;
+import dev.elixirworkers.core.WorkerBuild;
+import dev.elixirworkers.core.bundle.BundleArchive;
 import java.io.File;
 import java.io.IOException;
 import org.apache.maven.plugin.MojoExecutionException;

@@ -1,6 +1,6 @@
 package dev.elixirworkers.maven;
 
-import dev.elixirworkers.build.WorkerBuild;
+import dev.elixirworkers.core.WorkerBuild;
 import org.apache.maven.plugins.annotations.LifecyclePhase;
 import org.apache.maven.plugins.annotations.Mojo;
 

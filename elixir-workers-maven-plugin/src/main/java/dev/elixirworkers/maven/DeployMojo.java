@@ -1,7 +1,7 @@
 package dev.elixirworkers.maven;
 
-import dev.elixirworkers.build.WorkerBuild;
-import dev.elixirworkers.build.wrangler.Wrangler;
+import dev.elixirworkers.core.WorkerBuild;
+import dev.elixirworkers.core.wrangler.Wrangler;
 import java.io.File;
 import java.util.Optional;
 import org.apache.maven.plugins.annotations.LifecyclePhase;

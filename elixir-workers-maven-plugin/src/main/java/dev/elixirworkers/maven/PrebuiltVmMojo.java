@@ -1,9 +1,9 @@
 package dev.elixirworkers.maven;
 
-import dev.elixirworkers.build.BuildException;
-import dev.elixirworkers.build.atomvm.AtomVmRelease;
-import dev.elixirworkers.build.vm.PrebuiltVm;
-import dev.elixirworkers.build.vm.PrebuiltVmBuild;
+import dev.elixirworkers.core.BuildException;
+import dev.elixirworkers.core.atomvm.AtomVmRelease;
+import dev.elixirworkers.core.vm.PrebuiltVm;
+import dev.elixirworkers.core.vm.PrebuiltVmBuild;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -20,9 +20,9 @@ import org.apache.maven.project.MavenProjectHelper;
  * standard library and its table of native functions — and attaches it to the project as {@code
  * <artifactId>-<version>-atomvm-<pin>.zip}, so that deploying the project publishes it. Worker
  * builds with {@code <vm>auto</vm>} or {@code prebuilt} resolve it as {@code
- * dev.elixirworkers:atomvm-wasm:<plugin version>:zip:atomvm-<pin>} instead of building AtomVM.
+ * dev.elixirworkers:prebuilt-vm:<plugin version>:zip:atomvm-<pin>} instead of building AtomVM.
  *
- * <p>This project's release build runs it in the {@code atomvm-wasm} module. It needs an AtomVM
+ * <p>This project's release build runs it in the {@code prebuilt-vm} module. It needs an AtomVM
  * source: {@code atomvmSource} (a checkout of the pinned version) or {@code download}. Without
  * either it skips and says so, which keeps an offline build without AtomVM green.
  */

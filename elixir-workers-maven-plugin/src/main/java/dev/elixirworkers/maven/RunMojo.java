@@ -1,7 +1,7 @@
 package dev.elixirworkers.maven;
 
-import dev.elixirworkers.build.serve.LocalServer;
-import dev.elixirworkers.build.serve.ServeSettings;
+import dev.elixirworkers.core.serve.LocalServer;
+import dev.elixirworkers.core.serve.ServeSettings;
 import java.io.File;
 import java.util.concurrent.CountDownLatch;
 import org.apache.maven.plugin.MojoExecutionException;

@@ -1,8 +1,8 @@
 package dev.elixirworkers.maven;
 
-import dev.elixirworkers.build.serve.BackgroundServers;
-import dev.elixirworkers.build.serve.LocalServer;
-import dev.elixirworkers.build.serve.ServeSettings;
+import dev.elixirworkers.core.serve.BackgroundServers;
+import dev.elixirworkers.core.serve.LocalServer;
+import dev.elixirworkers.core.serve.ServeSettings;
 import java.io.File;
 import org.apache.maven.plugin.MojoExecutionException;
 import org.apache.maven.plugin.MojoFailureException;

@@ -1,8 +1,8 @@
 package dev.elixirworkers.maven;
 
-import dev.elixirworkers.build.BuildLog;
-import dev.elixirworkers.build.wrangler.Wrangler;
-import dev.elixirworkers.build.wrangler.WranglerDev;
+import dev.elixirworkers.core.BuildLog;
+import dev.elixirworkers.core.wrangler.Wrangler;
+import dev.elixirworkers.core.wrangler.WranglerDev;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.CountDownLatch;

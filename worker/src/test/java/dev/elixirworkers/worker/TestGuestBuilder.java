@@ -1,7 +1,7 @@
 package dev.elixirworkers.worker;
 
-import dev.elixirworkers.wasi.toolchain.WasiToolchain;
-import dev.elixirworkers.wasi.toolchain.WasiToolchainException;
+import dev.elixirworkers.wasi.clang.WasiClang;
+import dev.elixirworkers.wasi.clang.WasiClangException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -9,7 +9,7 @@ import java.util.List;
 
 /**
  * Compiles the C test guest (wasi-bridge/src/test/c/test_guest.c) with the project's own {@link
- * WasiToolchain} into a worker bundle for the JavaScript tests: {@code atomvm.wasm} (the guest) and
+ * WasiClang} into a worker bundle for the JavaScript tests: {@code atomvm.wasm} (the guest) and
  * {@code app.avm} (70 000 bytes of the pattern the Java tests use). Run by the build before {@code
  * node --test}; without a toolchain it fails with the discovery message.
  *
@@ -37,10 +37,10 @@ public final class TestGuestBuilder {
       return;
     }
     try {
-      WasiToolchain toolchain = WasiToolchain.discover(out.getParent());
+      WasiClang toolchain = WasiClang.discover(out.getParent());
       toolchain.compile(List.of(source), wasm, List.of("-O2", "-Wall", "-Wextra"));
       System.out.println("[test-guest] compiled " + source.getFileName() + " with " + toolchain);
-    } catch (WasiToolchainException e) {
+    } catch (WasiClangException e) {
       throw new IllegalStateException(e.getMessage(), e);
     }
     Files.write(app, appBytes);

@@ -2,8 +2,8 @@ package ${package};
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.elixirworkers.wasi.testing.ElixirWorkerExtension;
-import dev.elixirworkers.wasi.testing.TestWorker;
+import dev.elixirworkers.junit.ElixirWorkerExtension;
+import dev.elixirworkers.junit.TestWorker;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;

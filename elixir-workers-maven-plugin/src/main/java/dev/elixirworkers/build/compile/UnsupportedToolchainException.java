@@ -1,8 +1,0 @@
-package dev.elixirworkers.build.compile;
-
-/** The installed Erlang/OTP or Elixir is outside {@link SupportedToolchains}' range. */
-public class UnsupportedToolchainException extends CompileException {
-  public UnsupportedToolchainException(String message) {
-    super(message);
-  }
-}

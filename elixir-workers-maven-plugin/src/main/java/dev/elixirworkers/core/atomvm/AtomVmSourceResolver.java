@@ -1,0 +1,281 @@
+package dev.elixirworkers.core.atomvm;
+
+import dev.elixirworkers.core.BuildException;
+import dev.elixirworkers.core.BuildLog;
+import dev.elixirworkers.core.util.Digests;
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.Comparator;
+import java.util.EnumSet;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Stream;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
+
+/**
+ * Finds the AtomVM source to build: a local checkout the user names, or the pinned release,
+ * downloaded once, checked against its SHA-256 and unpacked into the cache.
+ */
+public final class AtomVmSourceResolver {
+  static final String SOURCE_SETTING = "<atomvmSource> (-Datomvm.source)";
+  private static final String COMPLETE_MARKER = ".elixir-workers-complete";
+
+  private final Path cacheRoot;
+  private final BuildLog log;
+
+  /**
+   * @param cacheRoot where downloads and unpacked releases live, shared by every project
+   */
+  public AtomVmSourceResolver(Path cacheRoot, BuildLog log) {
+    this.cacheRoot = cacheRoot;
+    this.log = log;
+  }
+
+  public AtomVmSource resolve(
+      Optional<Path> sourceDirectory, AtomVmRelease release, boolean offline) {
+    if (sourceDirectory.isPresent()) {
+      return local(sourceDirectory.get(), release);
+    }
+    return downloaded(release, offline);
+  }
+
+  private AtomVmSource local(Path directory, AtomVmRelease release) {
+    Path root = directory.toAbsolutePath().normalize();
+    if (!Files.isDirectory(root)) {
+      throw new BuildException(
+          SOURCE_SETTING
+              + " does not exist: "
+              + root
+              + " — set it to an AtomVM checkout or remove it to download "
+              + release.version());
+    }
+    if (!Files.isRegularFile(root.resolve("src/libAtomVM/globalcontext.c"))
+        || !Files.isDirectory(root.resolve("libs"))) {
+      throw new BuildException(
+          SOURCE_SETTING
+              + " is not an AtomVM source tree: "
+              + root
+              + " has no src/libAtomVM/globalcontext.c or libs/ — point it at the root of a"
+              + " checkout of https://github.com/atomvm/AtomVM or remove it to download "
+              + release.version());
+    }
+    MessageDigest digest = Digests.sha256();
+    for (String part :
+        new String[] {"CMakeLists.txt", "version.cmake", "CMakeModules", "src/libAtomVM", "libs"}) {
+      Path path = root.resolve(part);
+      Digests.updateWithString(digest, part);
+      if (Files.isDirectory(path)) {
+        Digests.updateWithTree(digest, path);
+      } else if (Files.isRegularFile(path)) {
+        Digests.updateWithString(digest, Digests.sha256(path));
+      }
+    }
+    String identity = "local:" + Digests.hex(digest);
+    return new AtomVmSource(root, identity, "AtomVM source at " + root);
+  }
+
+  private AtomVmSource downloaded(AtomVmRelease release, boolean offline) {
+    Path releaseDir =
+        cacheRoot
+            .resolve("atomvm")
+            .resolve(release.version() + "-" + release.sha256().substring(0, 12));
+    Path sourceDir = releaseDir.resolve("source");
+    AtomVmSource source =
+        new AtomVmSource(
+            sourceDir,
+            "release:" + release.version() + ":" + release.sha256(),
+            "AtomVM " + release.version() + " (" + release.url() + ")");
+    if (Files.isRegularFile(releaseDir.resolve(COMPLETE_MARKER))) {
+      log.info("AtomVM " + release.version() + " source already present in " + sourceDir);
+      return source;
+    }
+    Path archive = releaseDir.resolve(fileName(release.url()));
+    if (!Files.isRegularFile(archive) || !release.sha256().equals(Digests.sha256(archive))) {
+      if (offline) {
+        throw new BuildException(
+            "AtomVM "
+                + release.version()
+                + " is not in the cache ("
+                + releaseDir
+                + ") and Maven is offline — set "
+                + SOURCE_SETTING
+                + " to an AtomVM checkout, or run once online to download "
+                + release.url());
+      }
+      download(release, archive);
+    }
+    unpack(archive, sourceDir);
+    try {
+      Files.writeString(releaseDir.resolve(COMPLETE_MARKER), release.sha256() + "\n");
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return source;
+  }
+
+  private void download(AtomVmRelease release, Path archive) {
+    log.info("Downloading AtomVM " + release.version() + " from " + release.url());
+    Path partial = archive.resolveSibling(archive.getFileName() + ".part");
+    try {
+      Files.createDirectories(archive.getParent());
+      if ("file".equals(release.url().getScheme())) {
+        Files.copy(Path.of(release.url()), partial, StandardCopyOption.REPLACE_EXISTING);
+      } else {
+        HttpClient client =
+            HttpClient.newBuilder()
+                .followRedirects(HttpClient.Redirect.NORMAL)
+                .connectTimeout(Duration.ofSeconds(20))
+                .build();
+        HttpResponse<Path> response =
+            client.send(
+                HttpRequest.newBuilder(release.url()).timeout(Duration.ofMinutes(5)).build(),
+                HttpResponse.BodyHandlers.ofFile(partial));
+        if (response.statusCode() != 200) {
+          throw new IOException("HTTP " + response.statusCode());
+        }
+      }
+    } catch (IOException e) {
+      throw unreachable(release, e.getMessage() != null ? e.getMessage() : e.toString(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw unreachable(release, "interrupted", e);
+    }
+    String actual = Digests.sha256(partial);
+    if (!actual.equals(release.sha256())) {
+      deleteQuietly(partial);
+      throw new BuildException(
+          "The AtomVM archive downloaded from "
+              + release.url()
+              + " has SHA-256 "
+              + actual
+              + " but "
+              + release.sha256()
+              + " is pinned — the download is corrupt or the release changed; retry, or set "
+              + SOURCE_SETTING
+              + " to a checkout you trust");
+    }
+    move(partial, archive);
+  }
+
+  private static BuildException unreachable(AtomVmRelease release, String why, Exception cause) {
+    return new BuildException(
+        "Could not download AtomVM "
+            + release.version()
+            + " from "
+            + release.url()
+            + " ("
+            + why
+            + ") — set "
+            + SOURCE_SETTING
+            + " to a local AtomVM checkout (git clone https://github.com/atomvm/AtomVM; git"
+            + " checkout "
+            + release.version()
+            + ") or make the URL reachable",
+        cause);
+  }
+
+  /** Unpacks into a sibling temp dir, dropping the archive's top-level directory, then renames. */
+  static void unpack(Path archive, Path target) {
+    Path staging = target.resolveSibling(target.getFileName() + ".unpacking");
+    try {
+      deleteRecursively(staging);
+      Files.createDirectories(staging);
+      try (InputStream file = new BufferedInputStream(Files.newInputStream(archive));
+          TarArchiveInputStream tar =
+              new TarArchiveInputStream(new GzipCompressorInputStream(file))) {
+        TarArchiveEntry entry;
+        while ((entry = tar.getNextEntry()) != null) {
+          String name = entry.getName();
+          int slash = name.indexOf('/');
+          if (slash < 0 || slash == name.length() - 1) {
+            continue;
+          }
+          Path out = staging.resolve(name.substring(slash + 1)).normalize();
+          if (!out.startsWith(staging)) {
+            throw new BuildException("Refusing archive entry outside the target: " + name);
+          }
+          if (entry.isDirectory()) {
+            Files.createDirectories(out);
+          } else if (entry.isSymbolicLink()) {
+            Path link = out.getParent().resolve(entry.getLinkName()).normalize();
+            if (link.startsWith(staging)) {
+              Files.createDirectories(out.getParent());
+              Files.createSymbolicLink(out, out.getParent().relativize(link));
+            }
+          } else if (entry.isFile()) {
+            Files.createDirectories(out.getParent());
+            Files.copy(tar, out, StandardCopyOption.REPLACE_EXISTING);
+            if ((entry.getMode() & 0100) != 0) {
+              makeExecutable(out);
+            }
+          }
+        }
+      }
+      deleteRecursively(target);
+      move(staging, target);
+    } catch (IOException e) {
+      throw new BuildException("Could not unpack " + archive + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static void makeExecutable(Path file) throws IOException {
+    try {
+      Set<PosixFilePermission> permissions = EnumSet.copyOf(Files.getPosixFilePermissions(file));
+      permissions.add(PosixFilePermission.OWNER_EXECUTE);
+      Files.setPosixFilePermissions(file, permissions);
+    } catch (UnsupportedOperationException e) {
+      file.toFile().setExecutable(true);
+    }
+  }
+
+  private static String fileName(URI url) {
+    String path = url.getPath();
+    return path.substring(path.lastIndexOf('/') + 1);
+  }
+
+  private static void move(Path from, Path to) {
+    try {
+      try {
+        Files.move(from, to, StandardCopyOption.ATOMIC_MOVE);
+      } catch (AtomicMoveNotSupportedException e) {
+        Files.move(from, to, StandardCopyOption.REPLACE_EXISTING);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  static void deleteRecursively(Path root) throws IOException {
+    if (!Files.exists(root)) {
+      return;
+    }
+    try (Stream<Path> walk = Files.walk(root)) {
+      for (Path path : walk.sorted(Comparator.reverseOrder()).toList()) {
+        Files.delete(path);
+      }
+    }
+  }
+
+  private static void deleteQuietly(Path path) {
+    try {
+      Files.deleteIfExists(path);
+    } catch (IOException ignored) {
+      // a stale partial download is overwritten next time
+    }
+  }
+}

@@ -1,0 +1,533 @@
+package dev.elixirworkers.core.avm;
+
+import dev.elixirworkers.core.avm.PackResult.PackedModule;
+import dev.elixirworkers.core.avm.PackResult.Reason;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.stream.Stream;
+
+/**
+ * Packs BEAM modules into an AtomVM archive: the start module and what it reaches, stripped to the
+ * chunks AtomVM reads.
+ *
+ * <p>Tree-shaking follows functions, packs the modules with at least one reachable function, and
+ * leaves out of each module the functions nothing reaches ({@link BeamFunctionRemoval}; a module
+ * whose code cannot be followed or rewritten is packed whole). {@link FunctionReferences} decodes
+ * each function's code; from a reachable function the packer follows local calls and the local
+ * functions it makes funs of ({@code FunT}), imports it calls (unless AtomVM implements the
+ * function natively) and external fun literals it loads ({@code &Mod.fun/1}), each to exactly that
+ * function. A call of a function the target module does not export does not pack the module.
+ *
+ * <p>Some modules are called by a name computed or passed around at run time ({@code apply}, {@code
+ * erlang:apply/3}, {@code make_fun/3}, {@code mod.fun()} on a variable, behaviour callbacks, {@code
+ * struct.message(e)}); the analysis cannot see which of their functions run, so every export of
+ * such a module is reachable ("whole"). A module is whole when:
+ *
+ * <ul>
+ *   <li>it is the start module, or listed in {@code extraModules};
+ *   <li>reachable code uses its name as an atom: an instruction operand, or an atom inside a
+ *       literal it loads. This covers {@code apply} and callbacks, whose module arrives as an atom
+ *       that some reachable code wrote, and a module passing {@code __MODULE__} on. An {@code
+ *       Elixir.*} atom also packs the module (aliases passed around; exception and struct modules);
+ *       other atoms only make an already packed module whole: the atom {@code init} would pull in
+ *       {@code init.beam}, whose presence switches AtomVM into OTP boot mode;
+ *   <li>it implements a packed protocol ({@code Proto.Type} exporting {@code __impl__/1}: dispatch
+ *       computes the name);
+ *   <li>its code cannot be decoded (an instruction or literal this packer does not know): it is
+ *       then followed as one unit, all its imports, atoms and literals, as before functions were
+ *       followed.
+ * </ul>
+ *
+ * <p>Atoms built at run time ({@code String.to_atom/1}, {@code Module.concat/2}) are invisible to
+ * this rule, as they were to the module-level one: {@code extraModules} covers them.
+ *
+ * <p>The output is a function of the inputs only: start module first, then by name, no timestamps.
+ */
+public final class AvmPacker {
+
+  private static final String ELIXIR_PREFIX = "Elixir.";
+
+  private AvmPacker() {}
+
+  /** A module found in the inputs. */
+  private record Candidate(BeamFile beam, String source, int size) {}
+
+  public static PackResult pack(PackRequest request) {
+    long started = System.nanoTime();
+    Map<String, Candidate> available = collect(request.inputs());
+    String start = resolveStart(request, available);
+
+    Map<String, PackedModule> chosen = new LinkedHashMap<>();
+    Set<String> unresolved = new TreeSet<>();
+    Set<String> excludedReferences = new TreeSet<>();
+    Map<String, Set<String>> reachedFunctions = Map.of();
+
+    if (request.treeShake()) {
+      reachedFunctions = shake(request, available, start, chosen, unresolved, excludedReferences);
+    } else {
+      for (String module : available.keySet()) {
+        if (module.equals(start)
+            || !request.excludedModules().contains(module)
+            || request.extraModules().contains(module)) {
+          chosen.put(module, null);
+        }
+      }
+    }
+
+    // Archive order: start module, then the rest by name.
+    List<String> order = new ArrayList<>();
+    order.add(start);
+    chosen.keySet().stream().filter(m -> !m.equals(start)).sorted().forEach(order::add);
+
+    List<AvmArchive.Entry> entries = new ArrayList<>();
+    List<PackedModule> packed = new ArrayList<>();
+    for (String module : order) {
+      Candidate candidate = available.get(module);
+      Set<String> functions = reachedFunctions.get(module);
+      BeamFile beam =
+          functions == null
+              ? candidate.beam()
+              : BeamFunctionRemoval.removeFrom(candidate.beam(), functions)
+                  .orElse(candidate.beam());
+      byte[] data = beam.stripped(request.keepLineTables());
+      int flags =
+          module.equals(start)
+              ? AvmArchive.BEAM_CODE_FLAG | AvmArchive.BEAM_START_FLAG
+              : AvmArchive.BEAM_CODE_FLAG;
+      entries.add(new AvmArchive.Entry(module + ".beam", flags, data));
+      PackedModule how = chosen.get(module);
+      Reason reason = how != null ? how.reason() : module.equals(start) ? Reason.START : Reason.ALL;
+      packed.add(
+          new PackedModule(
+              module,
+              candidate.source(),
+              candidate.size(),
+              data.length,
+              reason,
+              how == null ? null : how.via()));
+    }
+    byte[] archive = AvmArchive.write(entries);
+    boolean written = request.output() != null && write(request.output(), archive);
+    return new PackResult(
+        request.output(),
+        written,
+        packed,
+        archive.length,
+        unresolved,
+        excludedReferences,
+        Duration.ofNanos(System.nanoTime() - started),
+        archive);
+  }
+
+  /** Packs what the start module reaches; returns the reached functions of each module followed. */
+  private static Map<String, Set<String>> shake(
+      PackRequest request,
+      Map<String, Candidate> available,
+      String start,
+      Map<String, PackedModule> chosen,
+      Set<String> unresolved,
+      Set<String> excludedReferences) {
+    Set<String> excluded = new TreeSet<>(request.excludedModules());
+    excluded.removeAll(request.extraModules());
+    excluded.remove(start);
+
+    List<String> missingExtras =
+        request.extraModules().stream().filter(m -> !available.containsKey(m)).toList();
+    if (!missingExtras.isEmpty()) {
+      throw new PackException(
+          "extraModules names modules that are in none of the inputs: "
+              + String.join(", ", missingExtras)
+              + " — searched "
+              + describeInputs(request.inputs())
+              + ". Check the spelling (Elixir modules need the Elixir. prefix, e.g."
+              + " Elixir.MyApp.Handler) or remove them from <extraModules>.");
+    }
+
+    Shaker shaker =
+        new Shaker(request, available, excluded, chosen, unresolved, excludedReferences);
+    shaker.run(start);
+    return shaker.reachedFunctions();
+  }
+
+  /** Function-level reachability over the inputs; see the class comment for the rule. */
+  private static final class Shaker {
+    /** The node standing for a whole module that cannot be followed function by function. */
+    private static final String WHOLE_MODULE = "*";
+
+    private final PackRequest request;
+    private final Map<String, Candidate> available;
+    private final Set<String> excluded;
+    private final Map<String, PackedModule> chosen;
+    private final Set<String> unresolved;
+    private final Set<String> excludedReferences;
+    private final Map<String, Optional<Map<String, FunctionReferences.Function>>> functions =
+        new HashMap<>();
+    private final Set<String> wholesale = new HashSet<>();
+    private final Set<String> reached = new HashSet<>();
+    private final Set<String> atomsSeen = new HashSet<>();
+    private final Deque<String[]> queue = new ArrayDeque<>();
+
+    Shaker(
+        PackRequest request,
+        Map<String, Candidate> available,
+        Set<String> excluded,
+        Map<String, PackedModule> chosen,
+        Set<String> unresolved,
+        Set<String> excludedReferences) {
+      this.request = request;
+      this.available = available;
+      this.excluded = excluded;
+      this.chosen = chosen;
+      this.unresolved = unresolved;
+      this.excludedReferences = excludedReferences;
+    }
+
+    void run(String start) {
+      include(start, Reason.START, null);
+      wholesale(start);
+      for (String extra : request.extraModules()) {
+        include(extra, Reason.EXTRA, null);
+        wholesale(extra);
+      }
+      while (true) {
+        while (!queue.isEmpty()) {
+          String[] node = queue.removeFirst();
+          follow(node[0], node[1]);
+        }
+        // Protocol dispatch computes implementation names (Proto.Type) at run time.
+        boolean added = false;
+        List<String> protocols =
+            chosen.keySet().stream()
+                .filter(m -> available.get(m).beam().exports("__protocol__", 1))
+                .sorted()
+                .toList();
+        for (String protocol : protocols) {
+          for (Map.Entry<String, Candidate> e : available.entrySet()) {
+            String name = e.getKey();
+            if (name.startsWith(protocol + ".")
+                && !chosen.containsKey(name)
+                && !excluded.contains(name)
+                && e.getValue().beam().exports("__impl__", 1)) {
+              include(name, Reason.PROTOCOL_IMPL, protocol);
+              wholesale(name);
+              added = true;
+            }
+          }
+        }
+        if (!added) {
+          break;
+        }
+      }
+    }
+
+    /** The functions reached in each packed module that was followed function by function. */
+    Map<String, Set<String>> reachedFunctions() {
+      Map<String, Set<String>> result = new HashMap<>();
+      for (String module : chosen.keySet()) {
+        if (functionsOf(module).isPresent()) {
+          result.put(module, new HashSet<>());
+        }
+      }
+      for (String node : reached) {
+        int colon = node.indexOf(':');
+        Set<String> functions = result.get(node.substring(0, colon));
+        if (functions != null) {
+          functions.add(node.substring(colon + 1));
+        }
+      }
+      return result;
+    }
+
+    private Optional<Map<String, FunctionReferences.Function>> functionsOf(String module) {
+      return functions.computeIfAbsent(module, m -> FunctionReferences.of(available.get(m).beam()));
+    }
+
+    /** Packs {@code module} if it can be; false when it is excluded or absent. */
+    private boolean include(String module, Reason reason, String via) {
+      if (chosen.containsKey(module)) {
+        return true;
+      }
+      if (excluded.contains(module)) {
+        excludedReferences.add(module);
+        return false;
+      }
+      if (!available.containsKey(module)) {
+        unresolved.add(module);
+        return false;
+      }
+      chosen.put(module, mark(module, reason, via));
+      if (atomsSeen.contains(module) || functionsOf(module).isEmpty()) {
+        wholesale(module);
+      }
+      return true;
+    }
+
+    /** Every export of a packed module is reachable (it was reached by a route not followed). */
+    private void wholesale(String module) {
+      if (!chosen.containsKey(module) || !wholesale.add(module)) {
+        return;
+      }
+      if (functionsOf(module).isEmpty()) {
+        reach(module, WHOLE_MODULE);
+      }
+      for (BeamFile.Export export : available.get(module).beam().exports()) {
+        reach(module, export.function() + "/" + export.arity());
+      }
+    }
+
+    private void reach(String module, String function) {
+      if (reached.add(module + ":" + function)) {
+        queue.add(new String[] {module, function});
+      }
+    }
+
+    /** A call of {@code module:function/arity} (or a fun of it) from {@code via}. */
+    private void call(String mfa, Reason reason, String via) {
+      int colon = mfa.indexOf(':');
+      String module = mfa.substring(0, colon);
+      String function = mfa.substring(colon + 1);
+      if (module.equals(via)) {
+        reach(module, function); // a fully qualified call of the module's own export
+        return;
+      }
+      if (function.isEmpty()) {
+        if (include(module, reason, via)) {
+          wholesale(module);
+        }
+        return;
+      }
+      if (available.containsKey(module) && !excluded.contains(module)) {
+        int slash = function.lastIndexOf('/');
+        if (!available
+            .get(module)
+            .beam()
+            .exports(
+                function.substring(0, slash), Integer.parseInt(function.substring(slash + 1)))) {
+          return; // undef whether or not the module is packed
+        }
+      }
+      if (include(module, reason, via)) {
+        reach(module, function);
+      }
+    }
+
+    /** An atom used by reachable code of {@code via}: a module it names may be called by name. */
+    private void atom(String atom, Reason reason, String via) {
+      if (!atomsSeen.add(atom) && !chosen.containsKey(atom)) {
+        return;
+      }
+      if (chosen.containsKey(atom)) {
+        wholesale(atom);
+      } else if (atom.startsWith(ELIXIR_PREFIX) && available.containsKey(atom)) {
+        include(atom, reason, via);
+      }
+    }
+
+    private boolean isNative(String mfa) {
+      return request.nativeFunctions().contains(mfa);
+    }
+
+    private void follow(String module, String function) {
+      BeamFile beam = available.get(module).beam();
+      if (function.equals(WHOLE_MODULE)) {
+        for (BeamFile.Import imported : beam.imports()) {
+          String mfa = imported.module() + ":" + imported.function() + "/" + imported.arity();
+          if (!isNative(mfa)) {
+            call(mfa, Reason.IMPORT, module);
+          }
+        }
+        LiteralReferences literals = beam.literalReferences();
+        for (String funModule : literals.funModules()) {
+          call(funModule + ":", Reason.FUN_LITERAL, module);
+        }
+        for (String atom : beam.atoms()) {
+          atom(atom, Reason.ELIXIR_ATOM, module);
+        }
+        for (String atom : literals.atoms()) {
+          atom(atom, Reason.LITERAL_ATOM, module);
+        }
+        return;
+      }
+      FunctionReferences.Function fn =
+          functionsOf(module).map(functions -> functions.get(function)).orElse(null);
+      if (fn == null) {
+        return; // exported but not defined: the loader would reject it, nothing to follow
+      }
+      for (String local : fn.locals()) {
+        reach(module, local);
+      }
+      for (String mfa : fn.externals()) {
+        if (!isNative(mfa)) {
+          call(mfa, Reason.IMPORT, module);
+        }
+      }
+      for (String mfa : fn.funLiterals()) {
+        call(mfa, Reason.FUN_LITERAL, module);
+      }
+      for (String atom : fn.atoms()) {
+        atom(atom, Reason.ELIXIR_ATOM, module);
+      }
+      for (String atom : fn.literalAtoms()) {
+        atom(atom, Reason.LITERAL_ATOM, module);
+      }
+    }
+  }
+
+  private static PackedModule mark(String module, Reason reason, String via) {
+    return new PackedModule(module, null, 0, 0, reason, via);
+  }
+
+  private static String resolveStart(PackRequest request, Map<String, Candidate> available) {
+    String start = request.startModule();
+    if (!available.containsKey(start)
+        && !start.startsWith(ELIXIR_PREFIX)
+        && available.containsKey(ELIXIR_PREFIX + start)) {
+      start = ELIXIR_PREFIX + start;
+    }
+    if (!available.containsKey(start)) {
+      StringBuilder message =
+          new StringBuilder("Start module ")
+              .append(request.startModule())
+              .append(" was not found in ")
+              .append(describeInputs(request.inputs()))
+              .append(
+                  ". Check <startModule> in the plugin configuration: it is the BEAM module name,"
+                      + " e.g. Elixir.HelloWorker for `defmodule HelloWorker`, and the source"
+                      + " defining it must compile into the first input.");
+      List<String> projectModules =
+          available.entrySet().stream()
+              .filter(e -> e.getValue().source().startsWith(request.inputs().get(0).toString()))
+              .map(Map.Entry::getKey)
+              .sorted()
+              .limit(20)
+              .toList();
+      if (!projectModules.isEmpty()) {
+        message
+            .append(" Modules found in ")
+            .append(request.inputs().get(0))
+            .append(": ")
+            .append(String.join(", ", projectModules));
+      }
+      throw new PackException(message.toString());
+    }
+    if (request.requireStartFunction() && !available.get(start).beam().exports("start", 0)) {
+      throw new PackException(
+          "Start module "
+              + start
+              + " ("
+              + available.get(start).source()
+              + ") does not export start/0, which AtomVM calls to run the archive. Define `def"
+              + " start` in it, or point <startModule> at the module that does.");
+    }
+    return start;
+  }
+
+  /** Loads every module of every input; the first definition of a name wins. */
+  private static Map<String, Candidate> collect(List<Path> inputs) {
+    Map<String, Candidate> available = new TreeMap<>();
+    for (Path input : inputs) {
+      if (Files.isDirectory(input)) {
+        for (Path file : beamFiles(input)) {
+          addBeam(available, file);
+        }
+      } else if (Files.isRegularFile(input)) {
+        String name = input.getFileName().toString();
+        if (name.endsWith(".beam")) {
+          addBeam(available, input);
+        } else if (name.endsWith(".avm")) {
+          AvmArchive archive = AvmArchive.read(input);
+          for (AvmArchive.Section section : archive.sections()) {
+            if (section.isBeam()) {
+              String origin = input + "!" + section.name();
+              BeamFile beam = BeamFile.parse(section.data(), origin);
+              available.putIfAbsent(
+                  beam.module(), new Candidate(beam, origin, section.data().length));
+            }
+          }
+        } else {
+          throw new PackException(
+              "Cannot pack " + input + ": expected a directory, a .beam file or an .avm archive");
+        }
+      } else {
+        throw new PackException(
+            "Input to pack does not exist: "
+                + input
+                + " — compile the sources first or remove it from the inputs");
+      }
+    }
+    return available;
+  }
+
+  private static void addBeam(Map<String, Candidate> available, Path file) {
+    byte[] bytes;
+    try {
+      bytes = Files.readAllBytes(file);
+    } catch (IOException e) {
+      throw new UncheckedIOException("Could not read " + file, e);
+    }
+    BeamFile beam = BeamFile.parse(bytes, file.toString());
+    available.putIfAbsent(beam.module(), new Candidate(beam, file.toString(), bytes.length));
+  }
+
+  private static List<Path> beamFiles(Path directory) {
+    try (Stream<Path> files = Files.list(directory)) {
+      return files
+          .filter(f -> f.getFileName().toString().endsWith(".beam") && Files.isRegularFile(f))
+          .sorted()
+          .toList();
+    } catch (IOException e) {
+      throw new UncheckedIOException("Could not list " + directory, e);
+    }
+  }
+
+  private static String describeInputs(List<Path> inputs) {
+    return inputs.size() == 1
+        ? inputs.get(0).toString()
+        : "[" + String.join(", ", inputs.stream().map(Path::toString).toList()) + "]";
+  }
+
+  /** Writes unless the file already holds these bytes; returns whether it wrote. */
+  private static boolean write(Path output, byte[] archive) {
+    try {
+      if (Files.isRegularFile(output)
+          && Files.size(output) == archive.length
+          && Arrays.equals(Files.readAllBytes(output), archive)) {
+        return false;
+      }
+      Path parent = output.toAbsolutePath().getParent();
+      Files.createDirectories(parent);
+      Path staged = Files.createTempFile(parent, output.getFileName().toString(), ".partial");
+      try {
+        Files.write(staged, archive);
+        try {
+          Files.move(staged, output, StandardCopyOption.ATOMIC_MOVE);
+        } catch (AtomicMoveNotSupportedException e) {
+          Files.move(staged, output, StandardCopyOption.REPLACE_EXISTING);
+        }
+      } finally {
+        Files.deleteIfExists(staged);
+      }
+      return true;
+    } catch (IOException e) {
+      throw new UncheckedIOException("Could not write " + output, e);
+    }
+  }
+}

@@ -1,0 +1,211 @@
+package dev.elixirworkers.core.compat;
+
+import java.math.BigInteger;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.zip.DataFormatException;
+import java.util.zip.Inflater;
+
+/**
+ * A small reader of the Erlang external term format, for the terms a compiler writes into a BEAM
+ * file (compile info, literals). Terms become Java values: {@link Atom}, {@link Long} or {@link
+ * BigInteger}, {@link Double}, {@code byte[]} for binaries, {@link List} (a proper list; {@link
+ * ImproperList} otherwise), {@link Tuple}, {@link Map}, {@link ExportFun}; pids, ports, references
+ * and local funs become {@link Opaque}.
+ */
+final class ExternalTerms {
+  private ExternalTerms() {}
+
+  record Atom(String name) {}
+
+  record Tuple(List<Object> elements) {}
+
+  record ImproperList(List<Object> elements, Object tail) {}
+
+  /** {@code fun Module:Function/Arity}. */
+  record ExportFun(Object module, Object function, Object arity) {}
+
+  record Opaque(int tag) {}
+
+  /** Decodes one term that starts with the version byte 131. */
+  static Object decode(byte[] bytes, int offset, int length) {
+    ByteBuffer in = ByteBuffer.wrap(bytes, offset, length).slice();
+    int version = Byte.toUnsignedInt(in.get());
+    if (version != 131) {
+      throw new IllegalArgumentException("not an external term (version byte " + version + ")");
+    }
+    return term(in);
+  }
+
+  private static Object term(ByteBuffer in) {
+    int tag = Byte.toUnsignedInt(in.get());
+    switch (tag) {
+      case 70: // NEW_FLOAT_EXT
+        return in.getDouble();
+      case 97: // SMALL_INTEGER_EXT
+        return (long) Byte.toUnsignedInt(in.get());
+      case 98: // INTEGER_EXT
+        return (long) in.getInt();
+      case 99: // FLOAT_EXT: 31 bytes of text
+        {
+          byte[] text = bytes(in, 31);
+          return Double.parseDouble(new String(text, StandardCharsets.ISO_8859_1).trim());
+        }
+      case 100: // ATOM_EXT
+      case 118: // ATOM_UTF8_EXT
+        return new Atom(string(in, Short.toUnsignedInt(in.getShort()), tag == 118));
+      case 115: // SMALL_ATOM_EXT
+      case 119: // SMALL_ATOM_UTF8_EXT
+        return new Atom(string(in, Byte.toUnsignedInt(in.get()), tag == 119));
+      case 104: // SMALL_TUPLE_EXT
+        return new Tuple(elements(in, Byte.toUnsignedInt(in.get())));
+      case 105: // LARGE_TUPLE_EXT
+        return new Tuple(elements(in, in.getInt()));
+      case 106: // NIL_EXT
+        return List.of();
+      case 107: // STRING_EXT: a list of bytes
+        {
+          byte[] chars = bytes(in, Short.toUnsignedInt(in.getShort()));
+          List<Object> list = new ArrayList<>(chars.length);
+          for (byte b : chars) {
+            list.add((long) Byte.toUnsignedInt(b));
+          }
+          return list;
+        }
+      case 108: // LIST_EXT
+        {
+          List<Object> elements = elements(in, in.getInt());
+          Object tail = term(in);
+          return tail instanceof List<?> l && l.isEmpty()
+              ? elements
+              : new ImproperList(elements, tail);
+        }
+      case 109: // BINARY_EXT
+        return bytes(in, in.getInt());
+      case 77: // BIT_BINARY_EXT
+        {
+          int length = in.getInt();
+          in.get();
+          return bytes(in, length);
+        }
+      case 110: // SMALL_BIG_EXT
+        return big(in, Byte.toUnsignedInt(in.get()));
+      case 111: // LARGE_BIG_EXT
+        return big(in, in.getInt());
+      case 113: // EXPORT_EXT
+        return new ExportFun(term(in), term(in), term(in));
+      case 116: // MAP_EXT
+        {
+          int pairs = in.getInt();
+          Map<Object, Object> map = new LinkedHashMap<>();
+          for (int i = 0; i < pairs; i++) {
+            map.put(term(in), term(in));
+          }
+          return map;
+        }
+      case 112: // NEW_FUN_EXT: size includes itself
+        skip(in, in.getInt() - 4);
+        return new Opaque(tag);
+      case 88: // NEW_PID_EXT
+        term(in);
+        skip(in, 12);
+        return new Opaque(tag);
+      case 89: // NEW_PORT_EXT
+        term(in);
+        skip(in, 8);
+        return new Opaque(tag);
+      case 120: // V4_PORT_EXT
+        term(in);
+        skip(in, 12);
+        return new Opaque(tag);
+      case 90: // NEWER_REFERENCE_EXT
+      case 114: // NEW_REFERENCE_EXT
+        {
+          int words = Short.toUnsignedInt(in.getShort());
+          term(in);
+          skip(in, (tag == 90 ? 4 : 1) + 4 * words);
+          return new Opaque(tag);
+        }
+      case 80: // compressed
+        {
+          int size = in.getInt();
+          byte[] compressed = bytes(in, in.remaining());
+          Inflater inflater = new Inflater();
+          try {
+            inflater.setInput(compressed);
+            byte[] out = new byte[size];
+            int n = inflater.inflate(out);
+            return term(ByteBuffer.wrap(out, 0, n));
+          } catch (DataFormatException e) {
+            throw new IllegalArgumentException("damaged compressed term", e);
+          } finally {
+            inflater.end();
+          }
+        }
+      default:
+        throw new IllegalArgumentException("unsupported external term tag " + tag);
+    }
+  }
+
+  private static List<Object> elements(ByteBuffer in, int count) {
+    List<Object> list = new ArrayList<>(Math.min(count, 1024));
+    for (int i = 0; i < count; i++) {
+      list.add(term(in));
+    }
+    return list;
+  }
+
+  private static Object big(ByteBuffer in, int n) {
+    int sign = Byte.toUnsignedInt(in.get());
+    byte[] little = bytes(in, n);
+    byte[] bigEndian = new byte[n];
+    for (int i = 0; i < n; i++) {
+      bigEndian[i] = little[n - 1 - i];
+    }
+    BigInteger value = new BigInteger(1, bigEndian);
+    return sign == 0 ? value : value.negate();
+  }
+
+  private static String string(ByteBuffer in, int length, boolean utf8) {
+    return new String(
+        bytes(in, length), utf8 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1);
+  }
+
+  private static byte[] bytes(ByteBuffer in, int n) {
+    if (n < 0 || n > in.remaining()) {
+      throw new IllegalArgumentException("term runs past its end");
+    }
+    byte[] out = new byte[n];
+    in.get(out);
+    return out;
+  }
+
+  private static void skip(ByteBuffer in, int n) {
+    if (n < 0 || n > in.remaining()) {
+      throw new IllegalArgumentException("term runs past its end");
+    }
+    in.position(in.position() + n);
+  }
+
+  /** A charlist or binary as a string (UTF-8), or null. */
+  static String text(Object term) {
+    if (term instanceof byte[] bytes) {
+      return new String(bytes, StandardCharsets.UTF_8);
+    }
+    if (term instanceof List<?> list) {
+      StringBuilder out = new StringBuilder();
+      for (Object element : list) {
+        if (!(element instanceof Long code)) {
+          return null;
+        }
+        out.appendCodePoint(code.intValue());
+      }
+      return out.toString();
+    }
+    return null;
+  }
+}

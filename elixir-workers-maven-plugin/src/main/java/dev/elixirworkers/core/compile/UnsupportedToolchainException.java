@@ -1,0 +1,8 @@
+package dev.elixirworkers.core.compile;
+
+/** The installed Erlang/OTP or Elixir is outside {@link SupportedToolchains}' range. */
+public class UnsupportedToolchainException extends CompileException {
+  public UnsupportedToolchainException(String message) {
+    super(message);
+  }
+}

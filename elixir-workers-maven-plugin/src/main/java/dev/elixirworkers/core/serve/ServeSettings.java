@@ -1,0 +1,83 @@
+package dev.elixirworkers.core.serve;
+
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * How the JVM dev server runs a worker: where it listens, where the local KV and D1 state lives,
+ * and the limits of docs/protocol.md.
+ *
+ * @param bindAddress loopback unless the user asks otherwise
+ * @param port 0 picks a free one
+ * @param stateDirectory local KV and D1 state, {@code <project>/.elixir-workers/state} by default
+ * @param resetState delete the local state before starting
+ * @param timeLimit guest time per request, summed over its rounds
+ * @param maxRounds runs of the guest per request
+ * @param maxBodyBytes request body
+ * @param memoryLimitBytes the guest's linear memory
+ * @param pollInterval how often sources are checked for live reload in the background
+ */
+public record ServeSettings(
+    InetAddress bindAddress,
+    int port,
+    Path stateDirectory,
+    boolean resetState,
+    Duration timeLimit,
+    int maxRounds,
+    long maxBodyBytes,
+    long memoryLimitBytes,
+    Duration pollInterval) {
+  public static final int DEFAULT_PORT = 8797;
+
+  public ServeSettings {
+    Objects.requireNonNull(bindAddress, "bindAddress");
+    Objects.requireNonNull(stateDirectory, "stateDirectory");
+    Objects.requireNonNull(timeLimit, "timeLimit");
+    Objects.requireNonNull(pollInterval, "pollInterval");
+  }
+
+  /**
+   * Port 8797 on loopback, state in the project's {@code .elixir-workers/state}, default limits.
+   */
+  public static ServeSettings defaults(Path projectDirectory) {
+    return new ServeSettings(
+        InetAddress.getLoopbackAddress(),
+        DEFAULT_PORT,
+        projectDirectory.resolve(
+            dev.elixirworkers.wasi.bindings.LocalBindings.DEFAULT_STATE_DIRECTORY),
+        false,
+        Duration.ofSeconds(10),
+        8,
+        100L << 20,
+        128L << 20,
+        Duration.ofMillis(500));
+  }
+
+  public ServeSettings withPort(int port) {
+    return new ServeSettings(
+        bindAddress,
+        port,
+        stateDirectory,
+        resetState,
+        timeLimit,
+        maxRounds,
+        maxBodyBytes,
+        memoryLimitBytes,
+        pollInterval);
+  }
+
+  public ServeSettings withResetState(boolean reset) {
+    return new ServeSettings(
+        bindAddress,
+        port,
+        stateDirectory,
+        reset,
+        timeLimit,
+        maxRounds,
+        maxBodyBytes,
+        memoryLimitBytes,
+        pollInterval);
+  }
+}

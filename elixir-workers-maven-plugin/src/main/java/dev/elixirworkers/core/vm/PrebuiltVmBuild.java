@@ -1,0 +1,125 @@
+package dev.elixirworkers.core.vm;
+
+import dev.elixirworkers.core.BuildException;
+import dev.elixirworkers.core.BuildLog;
+import dev.elixirworkers.core.atomvm.AtomVmRelease;
+import dev.elixirworkers.core.atomvm.AtomVmSource;
+import dev.elixirworkers.core.atomvm.AtomVmSourceResolver;
+import dev.elixirworkers.core.compat.AtomVmNatives;
+import dev.elixirworkers.core.compile.AtomVmStdlib;
+import dev.elixirworkers.core.compile.ElixirInstallation;
+import dev.elixirworkers.core.compile.StdlibResult;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+/**
+ * Makes the {@link PrebuiltVm} archive of a pin from source: the same VM build and standard library
+ * compile a worker build does, then the archive. The release build of this project runs it (module
+ * {@code prebuilt-vm}); a team can run it to publish a prebuilt VM to its own repository.
+ */
+public final class PrebuiltVmBuild {
+  private final Path cacheRoot;
+  private final Path workDirectory;
+  private final Optional<Path> toolchainRoot;
+  private final BuildLog log;
+
+  /**
+   * @param cacheRoot the shared cache (VM and standard library builds are reused from it)
+   * @param workDirectory scratch space
+   * @param toolchainRoot see {@link VmCompiler#discover}
+   */
+  public PrebuiltVmBuild(
+      Path cacheRoot, Path workDirectory, Optional<Path> toolchainRoot, BuildLog log) {
+    this.cacheRoot = cacheRoot;
+    this.workDirectory = workDirectory;
+    this.toolchainRoot = toolchainRoot;
+    this.log = log;
+  }
+
+  /**
+   * Why the archive of {@code release} cannot be made from {@code atomvmSource}, or empty: a local
+   * checkout must be the pinned version (its {@code version.cmake}), since the archive is published
+   * under the pin's classifier.
+   */
+  public static Optional<String> mismatch(Path atomvmSource, AtomVmRelease release) {
+    String version = AtomVmStdlib.version(atomvmSource);
+    String pinned = release.version().startsWith("v") ? release.version().substring(1) : "";
+    if (!version.equals(pinned)) {
+      return Optional.of(
+          "the AtomVM source "
+              + atomvmSource
+              + " is version "
+              + version
+              + ", not the pin "
+              + release.version());
+    }
+    return Optional.empty();
+  }
+
+  /** AtomVM's LICENSE and LICENSES/*: the archive redistributes AtomVM in binary form. */
+  static List<Path> licenses(Path atomvm) {
+    List<Path> files = new ArrayList<>();
+    if (Files.isRegularFile(atomvm.resolve("LICENSE"))) {
+      files.add(atomvm.resolve("LICENSE"));
+    }
+    try (Stream<Path> list =
+        Files.isDirectory(atomvm.resolve("LICENSES"))
+            ? Files.list(atomvm.resolve("LICENSES"))
+            : Stream.empty()) {
+      list.filter(Files::isRegularFile).sorted().forEach(files::add);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return files;
+  }
+
+  /** Builds (or reuses) the VM and the standard library of the pin and writes {@code archive}. */
+  public void build(
+      Optional<Path> atomvmSource, AtomVmRelease release, boolean offline, Path archive) {
+    atomvmSource
+        .flatMap(dir -> mismatch(dir, release))
+        .ifPresent(
+            why -> {
+              throw new BuildException(
+                  "Cannot make the prebuilt VM of " + release.version() + ": " + why);
+            });
+    Path adapter = AdapterSources.extractTo(workDirectory.resolve("atomvm-wasi"));
+    VmCompiler toolchain = VmCompiler.discover(cacheRoot, toolchainRoot);
+    AtomVmSource source =
+        new AtomVmSourceResolver(cacheRoot, log).resolve(atomvmSource, release, offline);
+    Path wasm = new VmBuilder(cacheRoot, workDirectory, log).build(source, adapter, toolchain);
+    ElixirInstallation beams = ElixirInstallation.fromEnvironment();
+    StdlibResult stdlib = new AtomVmStdlib(beams, log).build(source, cacheRoot);
+    Map<String, String> manifest = new LinkedHashMap<>();
+    manifest.put("atomvm.version", release.version());
+    manifest.put("atomvm.sha256", release.sha256());
+    manifest.put("atomvm.source", source.identity());
+    manifest.put("adapter.digest", AdapterSources.vmDigest(adapter));
+    manifest.put("clang", toolchain.version());
+    manifest.put("otp", beams.otpVersion());
+    manifest.put("elixir", beams.elixirVersion());
+    PrebuiltVm.write(
+        wasm,
+        stdlib.directory(),
+        AtomVmNatives.withoutRemoved(AtomVmNatives.readTables(source.directory()), adapter),
+        manifest,
+        licenses(source.directory()),
+        workDirectory.resolve("prebuilt-vm"),
+        archive);
+    log.info(
+        "Prebuilt VM of AtomVM "
+            + release.version()
+            + " ("
+            + stdlib.modules().size()
+            + " standard library modules) written to "
+            + archive);
+  }
+}
