@@ -23,8 +23,7 @@
 Module *__real_module_new_from_iff_binary(GlobalContext *global, const void *iff_binary, unsigned long size);
 
 // noinline: the callers must call this function, which the snapshot replaces, not copies of it.
-__attribute__((noinline, export_name("elixir-workers.snapshot.zero.module_new_from_iff_binary")))
-Module *__wrap_module_new_from_iff_binary(GlobalContext *global, const void *iff_binary, unsigned long size)
+__attribute__((noinline, export_name("elixir-workers.snapshot.zero.module_new_from_iff_binary"))) Module *__wrap_module_new_from_iff_binary(GlobalContext *global, const void *iff_binary, unsigned long size)
 {
     return __real_module_new_from_iff_binary(global, iff_binary, size);
 }

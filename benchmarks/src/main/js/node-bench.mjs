@@ -26,18 +26,13 @@ class MemoryKv {
   async get(key, { type } = {}) {
     const value = this.map.get(key);
     if (value === undefined) return null;
-    return type === "arrayBuffer"
-      ? new TextEncoder().encode(value).buffer
-      : value;
+    return type === "arrayBuffer" ? new TextEncoder().encode(value).buffer : value;
   }
   async getWithMetadata(key, options) {
     return { value: await this.get(key, options), metadata: null };
   }
   async put(key, value) {
-    this.map.set(
-      key,
-      typeof value === "string" ? value : new TextDecoder().decode(value),
-    );
+    this.map.set(key, typeof value === "string" ? value : new TextDecoder().decode(value));
   }
   async delete(key) {
     this.map.delete(key);
@@ -50,13 +45,9 @@ class MemoryKv {
   }
 }
 
-const module = await WebAssembly.compile(
-  await readFile(join(dir, "atomvm.wasm")),
-);
+const module = await WebAssembly.compile(await readFile(join(dir, "atomvm.wasm")));
 // a snapshot bundle has no app.avm: the VM holds the application
-const app = existsSync(join(dir, "app.avm"))
-  ? new Uint8Array(await readFile(join(dir, "app.avm")))
-  : undefined;
+const app = existsSync(join(dir, "app.avm")) ? new Uint8Array(await readFile(join(dir, "app.avm"))) : undefined;
 const host = new WorkerHost({
   module,
   app,
@@ -102,15 +93,12 @@ async function once(entry, path) {
     body = new Uint8Array(await response.arrayBuffer());
   }
   if (status !== 200) {
-    throw new Error(
-      `GET ${path} (${entry}): ${status} ${new TextDecoder().decode(body).slice(0, 300)}`,
-    );
+    throw new Error(`GET ${path} (${entry}): ${status} ${new TextDecoder().decode(body).slice(0, 300)}`);
   }
   return body.length;
 }
 
-const percentile = (sorted, p) =>
-  sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))];
+const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))];
 
 for (const entry of ["handle", "fetch"]) {
   for (const path of paths) {
@@ -129,8 +117,6 @@ for (const entry of ["handle", "fetch"]) {
       medians.push(percentile(times, 0.5));
       p99s.push(percentile(times, 0.99));
     }
-    console.log(
-      JSON.stringify({ entry, path, status: 200, bytes, medians, p99s }),
-    );
+    console.log(JSON.stringify({ entry, path, status: 200, bytes, medians, p99s }));
   }
 }

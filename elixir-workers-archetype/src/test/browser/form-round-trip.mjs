@@ -29,10 +29,7 @@ try {
   console.log(`home page: ${heading}`);
 
   await page.fill("#note", note);
-  const [posted] = await Promise.all([
-    page.waitForNavigation(),
-    page.click("button[type=submit]"),
-  ]);
+  const [posted] = await Promise.all([page.waitForNavigation(), page.click("button[type=submit]")]);
   console.log(`submitted the form: ${page.url()} (${posted && posted.status()})`);
 
   // As on Workers, the KV write runs after the redirect has been sent: allow a few reloads.
