@@ -4,6 +4,8 @@
 #
 #   clang-19, lld-19, libclang-rt-19-dev-wasm32, wasi-libc  C → wasm32-wasi (AtomVM, test guests)
 #   binaryen, wabt                                          wasm-opt, wasm-objdump
+#   clang-format-19                                         the C formatting check (atomvm-wasi, verify);
+#                                                           Debian 12's plain clang-format is 14, too old
 #   cmake, gperf                                            AtomVM's build
 #   erlang, elixir                                          erlc / elixirc for the worker's code
 #   nodejs, npm                                             the Cloudflare Worker side (wrangler)
@@ -15,6 +17,7 @@ set -euo pipefail
 packages=(
   clang-19 lld-19 libclang-rt-19-dev-wasm32 wasi-libc
   binaryen wabt cmake gperf make
+  clang-format-19
   erlang-base erlang-dev erlang-tools erlang-eunit erlang-syntax-tools
   erlang-parsetools erlang-crypto erlang-public-key erlang-ssl erlang-inets erlang-xmerl
   elixir
@@ -29,6 +32,8 @@ scripts/setup.sh installs packages on Debian/Ubuntu only. Elsewhere install:
   - cmake, gperf, binaryen (wasm-opt)
   - Erlang/OTP 25+ and Elixir 1.14+ (erlc, elixirc on the PATH)
   - Node.js 20+ and a JDK 17+
+  - clang-format 19 for the C formatting check (LLVM 19's; pass it as
+    -Dclang-format.executable=... unless it is clang-format-19 on the PATH)
 MSG
   exit 1
 fi
