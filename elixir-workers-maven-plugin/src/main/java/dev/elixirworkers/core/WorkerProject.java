@@ -3,11 +3,12 @@ package dev.elixirworkers.core;
 import dev.elixirworkers.core.atomvm.AtomVmRelease;
 import dev.elixirworkers.core.vm.VmInput;
 import java.nio.file.Path;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
  * Everything the core needs to know about one worker project; the Mojos fill it from their
- * parameters, tests from a directory.
+ * parameters with {@link #builder()}, tests from a directory with {@link #atConventionalPaths}.
  *
  * @param baseDirectory the project root; diagnostics are shown relative to it
  * @param elixirSources {@code src/main/elixir}
@@ -44,61 +45,47 @@ public record WorkerProject(
     Optional<Path> toolchainRoot,
     boolean snapshot) {
 
+  /**
+   * A project named field by field. Required: the directories, {@code startModule}, {@code
+   * cacheRoot} and {@code workerName}; the rest defaults to the pinned AtomVM release downloaded
+   * online, built from source with the toolchain found on this machine, and a snapshot.
+   */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** A builder holding this project's values, to change some of them. */
+  public Builder toBuilder() {
+    return new Builder()
+        .baseDirectory(baseDirectory)
+        .elixirSources(elixirSources)
+        .erlangSources(erlangSources)
+        .workDirectory(workDirectory)
+        .workerDirectory(workerDirectory)
+        .startModule(startModule)
+        .atomvmSource(atomvmSource)
+        .release(release)
+        .cacheRoot(cacheRoot)
+        .offline(offline)
+        .workerName(workerName)
+        .vm(vm)
+        .toolchainRoot(toolchainRoot)
+        .snapshot(snapshot);
+  }
+
   /** This project with another {@link #vm}. */
   public WorkerProject withVm(VmInput vm) {
-    return new WorkerProject(
-        baseDirectory,
-        elixirSources,
-        erlangSources,
-        workDirectory,
-        workerDirectory,
-        startModule,
-        atomvmSource,
-        release,
-        cacheRoot,
-        offline,
-        workerName,
-        vm,
-        toolchainRoot,
-        snapshot);
+    return toBuilder().vm(vm).build();
   }
 
   /** This project with another {@link #toolchainRoot}. */
   public WorkerProject withToolchainRoot(Optional<Path> toolchainRoot) {
-    return new WorkerProject(
-        baseDirectory,
-        elixirSources,
-        erlangSources,
-        workDirectory,
-        workerDirectory,
-        startModule,
-        atomvmSource,
-        release,
-        cacheRoot,
-        offline,
-        workerName,
-        vm,
-        toolchainRoot,
-        snapshot);
+    return toBuilder().toolchainRoot(toolchainRoot).build();
   }
 
   /** This project with snapshots on or off. */
   public WorkerProject withSnapshot(boolean snapshot) {
-    return new WorkerProject(
-        baseDirectory,
-        elixirSources,
-        erlangSources,
-        workDirectory,
-        workerDirectory,
-        startModule,
-        atomvmSource,
-        release,
-        cacheRoot,
-        offline,
-        workerName,
-        vm,
-        toolchainRoot,
-        snapshot);
+    return toBuilder().snapshot(snapshot).build();
   }
 
   /** Where the snapshot of the VM is kept. */
@@ -141,20 +128,128 @@ public record WorkerProject(
       Path cacheRoot,
       boolean offline) {
     Path base = baseDirectory.toAbsolutePath().normalize();
-    return new WorkerProject(
-        base,
-        base.resolve("src/main/elixir"),
-        base.resolve("src/main/erlang"),
-        base.resolve("target/elixir-workers"),
-        base.resolve("target/worker"),
-        startModule,
-        atomvmSource,
-        AtomVmRelease.DEFAULT,
-        cacheRoot,
-        offline,
-        String.valueOf(base.getFileName()),
-        VmInput.SOURCE,
-        Optional.empty(),
-        true);
+    return builder()
+        .baseDirectory(base)
+        .elixirSources(base.resolve("src/main/elixir"))
+        .erlangSources(base.resolve("src/main/erlang"))
+        .workDirectory(base.resolve("target/elixir-workers"))
+        .workerDirectory(base.resolve("target/worker"))
+        .startModule(startModule)
+        .atomvmSource(atomvmSource)
+        .cacheRoot(cacheRoot)
+        .offline(offline)
+        .workerName(String.valueOf(base.getFileName()))
+        .build();
+  }
+
+  /** Named construction of a {@link WorkerProject}; see {@link #builder()} for the defaults. */
+  public static final class Builder {
+    private Path baseDirectory;
+    private Path elixirSources;
+    private Path erlangSources;
+    private Path workDirectory;
+    private Path workerDirectory;
+    private String startModule;
+    private Optional<Path> atomvmSource = Optional.empty();
+    private AtomVmRelease release = AtomVmRelease.DEFAULT;
+    private Path cacheRoot;
+    private boolean offline;
+    private String workerName;
+    private VmInput vm = VmInput.SOURCE;
+    private Optional<Path> toolchainRoot = Optional.empty();
+    private boolean snapshot = true;
+
+    private Builder() {}
+
+    public Builder baseDirectory(Path baseDirectory) {
+      this.baseDirectory = baseDirectory;
+      return this;
+    }
+
+    public Builder elixirSources(Path elixirSources) {
+      this.elixirSources = elixirSources;
+      return this;
+    }
+
+    public Builder erlangSources(Path erlangSources) {
+      this.erlangSources = erlangSources;
+      return this;
+    }
+
+    public Builder workDirectory(Path workDirectory) {
+      this.workDirectory = workDirectory;
+      return this;
+    }
+
+    public Builder workerDirectory(Path workerDirectory) {
+      this.workerDirectory = workerDirectory;
+      return this;
+    }
+
+    public Builder startModule(String startModule) {
+      this.startModule = startModule;
+      return this;
+    }
+
+    public Builder atomvmSource(Optional<Path> atomvmSource) {
+      this.atomvmSource = atomvmSource;
+      return this;
+    }
+
+    public Builder release(AtomVmRelease release) {
+      this.release = release;
+      return this;
+    }
+
+    public Builder cacheRoot(Path cacheRoot) {
+      this.cacheRoot = cacheRoot;
+      return this;
+    }
+
+    public Builder offline(boolean offline) {
+      this.offline = offline;
+      return this;
+    }
+
+    public Builder workerName(String workerName) {
+      this.workerName = workerName;
+      return this;
+    }
+
+    public Builder vm(VmInput vm) {
+      this.vm = vm;
+      return this;
+    }
+
+    public Builder toolchainRoot(Optional<Path> toolchainRoot) {
+      this.toolchainRoot = toolchainRoot;
+      return this;
+    }
+
+    public Builder snapshot(boolean snapshot) {
+      this.snapshot = snapshot;
+      return this;
+    }
+
+    /**
+     * @throws NullPointerException naming the first required value that was not set
+     */
+    public WorkerProject build() {
+      return new WorkerProject(
+          Objects.requireNonNull(baseDirectory, "baseDirectory"),
+          Objects.requireNonNull(elixirSources, "elixirSources"),
+          Objects.requireNonNull(erlangSources, "erlangSources"),
+          Objects.requireNonNull(workDirectory, "workDirectory"),
+          Objects.requireNonNull(workerDirectory, "workerDirectory"),
+          Objects.requireNonNull(startModule, "startModule"),
+          Objects.requireNonNull(atomvmSource, "atomvmSource"),
+          Objects.requireNonNull(release, "release"),
+          Objects.requireNonNull(cacheRoot, "cacheRoot"),
+          offline,
+          Objects.requireNonNull(workerName, "workerName"),
+          Objects.requireNonNull(vm, "vm"),
+          Objects.requireNonNull(toolchainRoot, "toolchainRoot"),
+          snapshot);
+    }
   }
 }

@@ -9,7 +9,7 @@ import org.apache.maven.plugin.MojoFailureException;
 import org.apache.maven.plugins.annotations.Parameter;
 
 /** The limits and address of the JVM dev server, shared by {@code run} and {@code start}. */
-abstract class AbstractServeMojo extends AbstractProjectMojo {
+abstract class AbstractServeMojo extends AbstractVmMojo {
 
   /** How often the dev server looks for edited sources. */
   private static final Duration RELOAD_POLL = Duration.ofMillis(500);

@@ -2,10 +2,6 @@ package dev.elixirworkers.maven;
 
 import dev.elixirworkers.core.BuildException;
 import dev.elixirworkers.core.BuildLog;
-import dev.elixirworkers.wasi.wasmtime.CacheDirectory;
-import java.io.File;
-import java.nio.file.Path;
-import org.apache.maven.execution.MavenSession;
 import org.apache.maven.plugin.AbstractMojo;
 import org.apache.maven.plugin.MojoExecutionException;
 import org.apache.maven.plugin.MojoFailureException;
@@ -13,37 +9,28 @@ import org.apache.maven.plugins.annotations.Parameter;
 import org.apache.maven.project.MavenProject;
 
 /**
- * What every goal shares: skip handling (always logged with its reason), the cache location, and
- * the translation of core exceptions into Maven's.
+ * What every goal shares: skip handling (always logged with its reason, in one wording), the
+ * translation of core exceptions into Maven's, and the core's log.
+ *
+ * <p>The goals' parameters are spread over the subclasses so that each goal has only those it
+ * reads: {@link AbstractBuildMojo} (cache, scratch space), {@link AbstractProjectMojo} (the
+ * project's sources, for compile), {@link AbstractVmMojo} (the VM), {@link AbstractPackageMojo}
+ * (compatibility check and size budgets, for bundle and deploy) and {@link AbstractServeMojo} (the
+ * dev server, for run and start).
  */
 abstract class AbstractWorkerMojo extends AbstractMojo {
 
   @Parameter(defaultValue = "${project}", readonly = true, required = true)
   protected MavenProject project;
 
-  @Parameter(defaultValue = "${session}", readonly = true, required = true)
-  protected MavenSession session;
-
   /** Skips every elixir-workers goal. */
   @Parameter(property = "elixir-workers.skip", defaultValue = "false")
   private boolean skip;
 
-  /**
-   * Shared cache for downloaded AtomVM releases, built VMs and the compiled standard library.
-   * Defaults to {@code $ELIXIR_WORKERS_CACHE}, {@code $XDG_CACHE_HOME/elixir-workers} or {@code
-   * ~/.cache/elixir-workers}.
-   */
-  @Parameter(property = "elixir-workers.cache")
-  private File cacheDirectory;
-
-  /** This project's scratch space under {@code target/}. */
-  @Parameter(defaultValue = "${project.build.directory}/elixir-workers", readonly = true)
-  protected File workDirectory;
-
   @Override
   public final void execute() throws MojoExecutionException, MojoFailureException {
     if (skip) {
-      getLog().info("Skipping " + goal() + ": elixir-workers.skip is true");
+      skip("elixir-workers.skip is true");
       return;
     }
     try {
@@ -57,14 +44,9 @@ abstract class AbstractWorkerMojo extends AbstractMojo {
 
   protected abstract void run() throws MojoExecutionException, MojoFailureException;
 
-  protected Path cacheRoot() {
-    return cacheDirectory != null
-        ? cacheDirectory.toPath().toAbsolutePath()
-        : CacheDirectory.root().toAbsolutePath();
-  }
-
-  protected Path work() {
-    return workDirectory.toPath();
+  /** Every skip of every goal says so in these words, with why. */
+  protected final void skip(String reason) {
+    getLog().info("Skipping " + goal() + ": " + reason);
   }
 
   protected BuildLog buildLog() {

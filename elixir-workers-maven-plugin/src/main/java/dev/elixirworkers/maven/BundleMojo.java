@@ -16,7 +16,7 @@ import org.apache.maven.plugins.annotations.Parameter;
  * becomes the project's artifact.
  */
 @Mojo(name = "bundle", defaultPhase = LifecyclePhase.PACKAGE, threadSafe = true)
-public class BundleMojo extends AbstractProjectMojo {
+public class BundleMojo extends AbstractPackageMojo {
 
   @Parameter(
       defaultValue = "${project.build.directory}/${project.build.finalName}.zip",

@@ -1,7 +1,6 @@
 package dev.elixirworkers.maven;
 
-import dev.elixirworkers.core.WorkerBuild;
-import dev.elixirworkers.core.wrangler.Wrangler;
+import dev.elixirworkers.core.wrangler.WorkerDeploy;
 import java.io.File;
 import java.util.Optional;
 import org.apache.maven.plugins.annotations.LifecyclePhase;
@@ -22,7 +21,7 @@ import org.apache.maven.plugins.annotations.Parameter;
     defaultPhase = LifecyclePhase.DEPLOY,
     requiresProject = true,
     threadSafe = true)
-public class DeployMojo extends AbstractProjectMojo {
+public class DeployMojo extends AbstractPackageMojo {
 
   /** Runs {@code wrangler deploy --dry-run}: bundles and checks, uploads nothing. */
   @Parameter(property = "elixir-workers.dryRun", defaultValue = "false")
@@ -45,27 +44,12 @@ public class DeployMojo extends AbstractProjectMojo {
 
   @Override
   protected void run() {
-    if (!dryRun) {
-      Wrangler.checkCredentials(System.getenv()); // before any build work
-    }
-    WorkerBuild build =
-        new WorkerBuild(workerProject(), buildLog(), compatibilityMode(), sizeBudget());
-    build.compile();
-    build.bundle();
-    Wrangler wrangler = Wrangler.install(cacheRoot(), work(), System.getenv("PATH"), buildLog());
-    getLog()
-        .info(
-            (dryRun ? "Dry run: wrangler " : "Deploying with wrangler ")
-                + wrangler.version()
-                + " from "
-                + workerDirectory);
-    wrangler.deploy(
-        workerDirectory.toPath(),
-        dryRun ? Optional.of(dryRunOutputDirectory.toPath()) : Optional.empty(),
-        Optional.ofNullable(wranglerEnv).filter(e -> !e.isBlank()),
-        System.getenv());
-    if (dryRun) {
-      getLog().info("Dry run done: what would be uploaded is in " + dryRunOutputDirectory);
-    }
+    // before the project is read: without credentials nothing is resolved or built
+    WorkerDeploy deploy =
+        WorkerDeploy.prepare(
+            dryRun ? Optional.of(dryRunOutputDirectory.toPath()) : Optional.empty(),
+            Optional.ofNullable(wranglerEnv).filter(e -> !e.isBlank()),
+            System.getenv());
+    deploy.deploy(workerProject(), compatibilityMode(), sizeBudget(), buildLog());
   }
 }

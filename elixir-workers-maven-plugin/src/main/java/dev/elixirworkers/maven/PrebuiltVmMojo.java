@@ -1,12 +1,9 @@
 package dev.elixirworkers.maven;
 
-import dev.elixirworkers.core.BuildException;
 import dev.elixirworkers.core.atomvm.AtomVmRelease;
 import dev.elixirworkers.core.vm.PrebuiltVm;
 import dev.elixirworkers.core.vm.PrebuiltVmBuild;
 import java.io.File;
-import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
 import org.apache.maven.plugins.annotations.Component;
@@ -27,7 +24,7 @@ import org.apache.maven.project.MavenProjectHelper;
  * either it skips and says so, which keeps an offline build without AtomVM green.
  */
 @Mojo(name = "prebuilt-vm", defaultPhase = LifecyclePhase.PACKAGE, threadSafe = true)
-public class PrebuiltVmMojo extends AbstractWorkerMojo {
+public class PrebuiltVmMojo extends AbstractBuildMojo {
 
   /**
    * A local checkout of the pinned AtomVM version to build from. (A string: an empty {@code
@@ -65,45 +62,16 @@ public class PrebuiltVmMojo extends AbstractWorkerMojo {
         Optional.ofNullable(atomvmSource)
             .filter(path -> !path.isBlank())
             .map(path -> project.getBasedir().toPath().resolve(path).toAbsolutePath().normalize());
-    if (source.isEmpty() && !download) {
-      skipped(
-          archive,
-          "no AtomVM source: pass -Datomvm.source=<checkout of AtomVM "
-              + release.version()
-              + "> or build with -Prelease (downloads the pinned release)");
-      return;
-    }
-    if (source.isEmpty() && session.isOffline()) {
-      skipped(
-          archive,
-          "Maven is offline and no -Datomvm.source=<checkout of AtomVM "
-              + release.version()
-              + "> is given");
-      return;
-    }
-    Optional<String> mismatch = source.flatMap(dir -> PrebuiltVmBuild.mismatch(dir, release));
-    if (mismatch.isPresent()) {
-      skipped(archive, mismatch.get());
-      return;
-    }
     new PrebuiltVmBuild(
             cacheRoot(),
             work(),
             Optional.ofNullable(toolchainRoot).map(f -> f.toPath().toAbsolutePath()),
             buildLog())
-        .build(source, release, session.isOffline(), archive);
-    projectHelper.attachArtifact(project, PrebuiltVm.EXTENSION, classifier, archive.toFile());
-  }
-
-  /** Logs why, and deletes an archive left by an earlier build so nothing stale is used. */
-  private void skipped(Path archive, String reason) {
-    getLog().info("SKIPPED prebuilt-vm: " + reason + " — no prebuilt VM is attached");
-    try {
-      if (Files.deleteIfExists(archive)) {
-        getLog().info("Deleted " + archive + " of an earlier build");
-      }
-    } catch (IOException e) {
-      throw new BuildException("Cannot delete the stale " + archive + ": " + e.getMessage(), e);
-    }
+        .buildUnlessSkipped(source, download, session.isOffline(), release, archive)
+        .ifPresentOrElse(
+            this::skip,
+            () ->
+                projectHelper.attachArtifact(
+                    project, PrebuiltVm.EXTENSION, classifier, archive.toFile()));
   }
 }

@@ -1,10 +1,10 @@
 package dev.elixirworkers.maven;
 
+import dev.elixirworkers.core.serve.DevRuntime;
 import dev.elixirworkers.core.serve.LocalServer;
 import dev.elixirworkers.core.serve.ServeSettings;
+import dev.elixirworkers.core.wrangler.WorkerdServer;
 import java.io.File;
-import java.util.concurrent.CountDownLatch;
-import org.apache.maven.plugin.MojoExecutionException;
 import org.apache.maven.plugin.MojoFailureException;
 import org.apache.maven.plugins.annotations.Execute;
 import org.apache.maven.plugins.annotations.LifecyclePhase;
@@ -47,51 +47,13 @@ public class RunMojo extends AbstractServeMojo {
   }
 
   @Override
-  protected void run() throws MojoExecutionException, MojoFailureException {
-    if ("workerd".equals(runtime)) {
-      try {
-        WorkerdServer.serve(
-            project.getBasedir().toPath(),
-            workerDirectory.toPath(),
-            cacheRoot(),
-            work(),
-            host,
-            port,
-            getLog(),
-            buildLog());
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
+  protected void run() throws MojoFailureException {
+    switch (DevRuntime.parse(runtime, "<runtime> (-Delixir-workers.runtime)")) {
+      case WORKERD -> WorkerdServer.serveUntilShutdown(baseProject(), host, port, buildLog());
+      case JVM -> {
+        ServeSettings settings = serveSettings(stateDirectory, resetState);
+        LocalServer.serveUntilShutdown(workerProject(), settings, buildLog());
       }
-      return;
-    }
-    if (!"jvm".equals(runtime)) {
-      throw new MojoFailureException(
-          "-Delixir-workers.runtime="
-              + runtime
-              + " is not a runtime — use jvm (default) or workerd");
-    }
-    ServeSettings settings = serveSettings(stateDirectory, resetState);
-    LocalServer server = LocalServer.start(workerProject(), settings, buildLog());
-    getLog()
-        .info(
-            "Serving "
-                + workerDirectory
-                + " on "
-                + server.uri()
-                + " — edits under src/main reload on the next request; Ctrl-C stops");
-    CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime()
-        .addShutdownHook(
-            new Thread(
-                () -> {
-                  server.close();
-                  stopped.countDown();
-                },
-                "elixir-workers-shutdown"));
-    try {
-      stopped.await();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
     }
   }
 }

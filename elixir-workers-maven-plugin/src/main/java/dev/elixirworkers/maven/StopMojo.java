@@ -14,6 +14,7 @@ import org.apache.maven.plugins.annotations.Mojo;
     requiresProject = true,
     threadSafe = true)
 public class StopMojo extends AbstractWorkerMojo {
+
   @Override
   protected String goal() {
     return "stop";

@@ -1,5 +1,6 @@
 package dev.elixirworkers.core.atomvm;
 
+import dev.elixirworkers.core.BuildException;
 import java.net.URI;
 import java.util.Locale;
 
@@ -29,5 +30,35 @@ public record AtomVmRelease(String version, URI url, String sha256) {
         tag,
         URI.create("https://github.com/atomvm/AtomVM/archive/refs/tags/" + tag + ".tar.gz"),
         sha256);
+  }
+
+  /**
+   * The release the {@code <atomvmVersion>}, {@code <atomvmUrl>} and {@code <atomvmSha256>}
+   * settings name: {@link #DEFAULT} when none is set (null), else all three.
+   *
+   * @throws BuildException when only some are set or the digest is not 64 hex digits
+   */
+  public static AtomVmRelease fromSettings(String version, String url, String sha256) {
+    if (version == null && url == null && sha256 == null) {
+      return DEFAULT;
+    }
+    if (version == null || url == null || sha256 == null) {
+      throw new BuildException(
+          "<atomvmVersion>, <atomvmUrl> and <atomvmSha256> go together (got version="
+              + version
+              + ", url="
+              + url
+              + ", sha256="
+              + sha256
+              + ") — set all three, or none to use "
+              + DEFAULT.version());
+    }
+    if (!sha256.matches("[0-9a-fA-F]{64}")) {
+      throw new BuildException(
+          "<atomvmSha256> must be 64 hex digits, got '"
+              + sha256
+              + "' — use the output of `sha256sum` on the release archive");
+    }
+    return new AtomVmRelease(version, URI.create(url), sha256);
   }
 }

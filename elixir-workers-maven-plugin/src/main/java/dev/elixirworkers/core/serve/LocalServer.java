@@ -19,6 +19,7 @@ import java.net.BindException;
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 
 /**
  * The JVM dev server of a worker project: the project's {@code wrangler.jsonc} and {@code
@@ -126,6 +127,35 @@ public final class LocalServer implements AutoCloseable {
       throw new BuildException("Cannot start the dev server: " + e.getMessage(), e);
     }
     return new LocalServer(bindings, worker, server);
+  }
+
+  /**
+   * {@code elixir-workers:run}: starts serving as {@link #start} does and returns when this JVM
+   * shuts down (Ctrl-C), after requests in progress finish.
+   */
+  public static void serveUntilShutdown(
+      WorkerProject project, ServeSettings settings, BuildLog log) {
+    LocalServer server = start(project, settings, log);
+    log.info(
+        "Serving "
+            + project.workerDirectory()
+            + " on "
+            + server.uri()
+            + " — edits under src/main reload on the next request; Ctrl-C stops");
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  server.close();
+                  stopped.countDown();
+                },
+                "elixir-workers-shutdown"));
+    try {
+      stopped.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   private static WorkerBundle rebuild(WorkerProject project, BuildLog log) throws IOException {

@@ -49,7 +49,7 @@ public final class PrebuiltVmBuild {
    * checkout must be the pinned version (its {@code version.cmake}), since the archive is published
    * under the pin's classifier.
    */
-  public static Optional<String> mismatch(Path atomvmSource, AtomVmRelease release) {
+  static Optional<String> mismatch(Path atomvmSource, AtomVmRelease release) {
     String version = AtomVmStdlib.version(atomvmSource);
     String pinned = release.version().startsWith("v") ? release.version().substring(1) : "";
     if (!version.equals(pinned)) {
@@ -62,6 +62,55 @@ public final class PrebuiltVmBuild {
               + release.version());
     }
     return Optional.empty();
+  }
+
+  /**
+   * Makes the archive as {@link #build} does unless this build has no way to: no AtomVM checkout
+   * and downloads not allowed ({@code download} false, or {@code offline}), or a checkout of
+   * another version than the pin. Those keep a build without AtomVM green; they delete the archive
+   * of an earlier build, so that nothing stale is attached or published.
+   *
+   * @param download whether the pinned release may be downloaded when there is no checkout
+   * @return why no archive was made, or empty when {@code archive} was written
+   */
+  public Optional<String> buildUnlessSkipped(
+      Optional<Path> atomvmSource,
+      boolean download,
+      boolean offline,
+      AtomVmRelease release,
+      Path archive) {
+    Optional<String> skipReason = skipReason(atomvmSource, download, offline, release);
+    if (skipReason.isPresent()) {
+      deleteStale(archive);
+      return skipReason.map(why -> why + " — no prebuilt VM is attached");
+    }
+    build(atomvmSource, release, offline, archive);
+    return Optional.empty();
+  }
+
+  static Optional<String> skipReason(
+      Optional<Path> atomvmSource, boolean download, boolean offline, AtomVmRelease release) {
+    String checkout = "-Datomvm.source=<checkout of AtomVM " + release.version() + ">";
+    if (atomvmSource.isEmpty() && !download) {
+      return Optional.of(
+          "no AtomVM source: pass "
+              + checkout
+              + " or build with -Prelease (downloads the pinned release)");
+    }
+    if (atomvmSource.isEmpty() && offline) {
+      return Optional.of("Maven is offline and no " + checkout + " is given");
+    }
+    return atomvmSource.flatMap(dir -> mismatch(dir, release));
+  }
+
+  private void deleteStale(Path archive) {
+    try {
+      if (Files.deleteIfExists(archive)) {
+        log.info("Deleted " + archive + " of an earlier build");
+      }
+    } catch (IOException e) {
+      throw new BuildException("Cannot delete the stale " + archive + ": " + e.getMessage(), e);
+    }
   }
 
   /** AtomVM's LICENSE and LICENSES/*: the archive redistributes AtomVM in binary form. */
