@@ -89,7 +89,7 @@ public final class DevServer implements AutoCloseable {
       throws IOException {
     Objects.requireNonNull(runtime, "runtime");
     HttpServer server =
-        HttpServer.create(new InetSocketAddress(options.bindAddress, options.port), 64);
+        HttpServer.create(new InetSocketAddress(options.bindAddress(), options.port()), 64);
     AtomicInteger threads = new AtomicInteger();
     ExecutorService executor =
         Executors.newCachedThreadPool(
@@ -116,7 +116,7 @@ public final class DevServer implements AutoCloseable {
 
   /** {@code http://localhost:PORT/} (or the bind address when it is not loopback). */
   public URI uri() {
-    InetAddress address = options.bindAddress;
+    InetAddress address = options.bindAddress();
     String host =
         address.isLoopbackAddress() || address.isAnyLocalAddress()
             ? "localhost"
@@ -185,22 +185,20 @@ public final class DevServer implements AutoCloseable {
     try {
       WorkerResponse response;
       try {
-        WorkerRequest request = stopping ? null : toRequest(exchange);
         if (stopping) {
           response = WorkerResponse.text(503, "the dev server is stopping\n");
-        } else if (request == null) {
-          response =
-              WorkerResponse.text(
-                  413,
-                  "the request body is larger than "
-                      + options.maxBodyBytes
-                      + " bytes, the dev server's limit\n");
         } else {
-          worker = exchange(request);
-          response =
-              worker != null
-                  ? worker.response()
-                  : WorkerResponse.text(503, "the worker is not built yet\n");
+          byte[] body = readBody(exchange);
+          if (body.length > options.maxBodyBytes()) {
+            response =
+                RequestFailure.requestBodyOverDevServerLimit(options.maxBodyBytes()).response();
+          } else {
+            worker = exchange(toRequest(exchange, body));
+            response =
+                worker != null
+                    ? worker.response()
+                    : WorkerResponse.text(503, "the worker is not built yet\n");
+          }
         }
       } catch (WorkerUnavailableException e) {
         response = errorPage(exchange, e);
@@ -299,7 +297,14 @@ public final class DevServer implements AutoCloseable {
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
   }
 
-  private WorkerRequest toRequest(HttpExchange exchange) throws IOException {
+  /** At most one byte more than the limit: enough to tell that a body is too large. */
+  private byte[] readBody(HttpExchange exchange) throws IOException {
+    try (InputStream stream = exchange.getRequestBody()) {
+      return stream.readNBytes((int) Math.min(Integer.MAX_VALUE - 16, options.maxBodyBytes() + 1));
+    }
+  }
+
+  private WorkerRequest toRequest(HttpExchange exchange, byte[] body) {
     Headers in = exchange.getRequestHeaders();
     TreeMap<String, List<String>> sorted = new TreeMap<>();
     for (Map.Entry<String, List<String>> e : in.entrySet()) {
@@ -319,13 +324,6 @@ public final class DevServer implements AutoCloseable {
         host = "localhost:" + port();
       }
       url = "http://" + host + uri.toString();
-    }
-    byte[] body;
-    try (InputStream stream = exchange.getRequestBody()) {
-      body = stream.readNBytes((int) Math.min(Integer.MAX_VALUE - 16, options.maxBodyBytes + 1));
-    }
-    if (body.length > options.maxBodyBytes) {
-      return null;
     }
     return new WorkerRequest(exchange.getRequestMethod(), url, headers, body);
   }
@@ -354,7 +352,7 @@ public final class DevServer implements AutoCloseable {
 
   private void log(String line) {
     try {
-      options.log.accept(line);
+      options.log().accept(line);
     } catch (RuntimeException ignored) {
       // logging must not take the server down
     }
@@ -366,18 +364,24 @@ public final class DevServer implements AutoCloseable {
     return text.toString().stripTrailing();
   }
 
-  /** Port, bind address, log and body limit. Immutable; build with {@link #builder()}. */
-  public static final class Options {
-    private final int port;
-    private final InetAddress bindAddress;
-    private final Consumer<String> log;
-    private final long maxBodyBytes;
-
-    private Options(Builder b) {
-      this.port = b.port;
-      this.bindAddress = b.bindAddress;
-      this.log = b.log;
-      this.maxBodyBytes = b.maxBodyBytes;
+  /**
+   * Port, bind address, log and body limit; build with {@link #builder()}, which starts from the
+   * defaults.
+   *
+   * @param port 0 picks a free port (default {@value #DEFAULT_PORT})
+   * @param bindAddress default: the loopback address
+   * @param log receives one line per request, and stack traces of host failures (default:
+   *     System.out)
+   * @param maxBodyBytes larger request bodies get 413 without reaching the worker (default 100 MiB)
+   */
+  public record Options(
+      int port, InetAddress bindAddress, Consumer<String> log, long maxBodyBytes) {
+    public Options {
+      if (port < 0 || port > 65535) {
+        throw new IllegalArgumentException("port must be 0..65535: " + port);
+      }
+      Objects.requireNonNull(bindAddress, "bindAddress");
+      Objects.requireNonNull(log, "log");
     }
 
     /** Port 8797 on the loopback address, log lines to System.out, 100 MiB bodies. */
@@ -389,14 +393,6 @@ public final class DevServer implements AutoCloseable {
       return new Builder();
     }
 
-    public int port() {
-      return port;
-    }
-
-    public InetAddress bindAddress() {
-      return bindAddress;
-    }
-
     public static final class Builder {
       private int port = DEFAULT_PORT;
       private InetAddress bindAddress = InetAddress.getLoopbackAddress();
@@ -405,34 +401,28 @@ public final class DevServer implements AutoCloseable {
 
       private Builder() {}
 
-      /** 0 picks a free port. */
       public Builder port(int port) {
-        if (port < 0 || port > 65535) {
-          throw new IllegalArgumentException("port must be 0..65535: " + port);
-        }
         this.port = port;
         return this;
       }
 
       public Builder bindAddress(InetAddress address) {
-        this.bindAddress = Objects.requireNonNull(address);
+        this.bindAddress = address;
         return this;
       }
 
-      /** Receives one line per request, and stack traces of host failures. */
       public Builder log(Consumer<String> log) {
-        this.log = Objects.requireNonNull(log);
+        this.log = log;
         return this;
       }
 
-      /** Larger request bodies get 413 without reaching the worker. */
       public Builder maxBodyBytes(long bytes) {
         this.maxBodyBytes = bytes;
         return this;
       }
 
       public Options build() {
-        return new Options(this);
+        return new Options(port, bindAddress, log, maxBodyBytes);
       }
     }
   }

@@ -192,6 +192,32 @@ class DevServerTest {
   }
 
   @Test
+  void aBodyOverTheDevServersLimitIs413WithoutReachingTheWorker() throws Exception {
+    ConcurrentLinkedQueue<String> limitedLog = new ConcurrentLinkedQueue<>();
+    try (DevServer limited =
+        DevServer.start(
+            current::get,
+            DevServer.Options.builder().port(0).maxBodyBytes(16).log(limitedLog::add).build())) {
+      URI echo = limited.uri().resolve("/echo");
+      HttpResponse<byte[]> atLimit =
+          send(
+              HttpRequest.newBuilder(echo)
+                  .POST(HttpRequest.BodyPublishers.ofString("x".repeat(16))));
+      HttpResponse<byte[]> over =
+          send(
+              HttpRequest.newBuilder(echo)
+                  .POST(HttpRequest.BodyPublishers.ofString("x".repeat(17))));
+
+      assertEquals(200, atLimit.statusCode());
+      assertEquals("x".repeat(16), text(atLimit));
+      assertEquals(413, over.statusCode());
+      assertEquals(
+          "the request body is larger than 16 bytes, the dev server's limit\n", text(over));
+      awaitLine(limitedLog, line -> line.matches("POST /echo 413 \\d+ ms"));
+    }
+  }
+
+  @Test
   void stopLetsARequestInProgressFinish() throws Exception {
     DevServer temporary =
         DevServer.start(current::get, DevServer.Options.builder().port(0).log(l -> {}).build());

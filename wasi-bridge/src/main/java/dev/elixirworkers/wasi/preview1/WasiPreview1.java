@@ -785,14 +785,14 @@ public final class WasiPreview1 {
     if (!m.inBounds(path, Integer.toUnsignedLong(pathLen)) || !m.inBounds(fdPtr, 4)) {
       return Errno.FAULT;
     }
-    Object resolved = resolve(dir.dir, m, path, pathLen);
-    if (resolved instanceof Integer errno) {
-      if (errno == Errno.NOENT && (oflags & OFLAGS_CREAT) != 0) {
+    Resolved resolved = resolve(dir.dir, m, path, pathLen);
+    if (resolved instanceof Resolved.Failed failed) {
+      if (failed.errno() == Errno.NOENT && (oflags & OFLAGS_CREAT) != 0) {
         return Errno.ROFS;
       }
-      return errno;
+      return failed.errno();
     }
-    InMemoryDirectory.Node node = (InMemoryDirectory.Node) resolved;
+    InMemoryDirectory.Node node = ((Resolved.Found) resolved).node();
     if ((oflags & (OFLAGS_CREAT | OFLAGS_EXCL)) == (OFLAGS_CREAT | OFLAGS_EXCL)) {
       return Errno.EXIST;
     }
@@ -841,18 +841,26 @@ public final class WasiPreview1 {
     if (!m.inBounds(path, Integer.toUnsignedLong(pathLen)) || !m.inBounds(buf, 64)) {
       return Errno.FAULT;
     }
-    Object resolved = resolve(dir.dir, m, path, pathLen);
-    if (resolved instanceof Integer errno) {
-      return errno;
+    Resolved resolved = resolve(dir.dir, m, path, pathLen);
+    if (resolved instanceof Resolved.Failed failed) {
+      return failed.errno();
     }
-    writeFilestat(m, buf, (InMemoryDirectory.Node) resolved);
+    writeFilestat(m, buf, ((Resolved.Found) resolved).node());
     return Errno.SUCCESS;
   }
 
-  /** A node, or an Integer errno. Paths are relative and cannot climb above {@code base}. */
-  private static Object resolve(InMemoryDirectory.Dir base, LinearMemory m, int path, int pathLen) {
+  /** Where a path led: to a node, or to the errno that stopped it. */
+  private sealed interface Resolved {
+    record Found(InMemoryDirectory.Node node) implements Resolved {}
+
+    record Failed(int errno) implements Resolved {}
+  }
+
+  /** Paths are relative and cannot climb above {@code base}. */
+  private static Resolved resolve(
+      InMemoryDirectory.Dir base, LinearMemory m, int path, int pathLen) {
     if (Integer.toUnsignedLong(pathLen) > 4096) {
-      return Errno.NAMETOOLONG;
+      return new Resolved.Failed(Errno.NAMETOOLONG);
     }
     String text;
     try {
@@ -864,16 +872,16 @@ public final class WasiPreview1 {
               .decode(ByteBuffer.wrap(m.readBytes(path, pathLen)))
               .toString();
     } catch (CharacterCodingException e) {
-      return Errno.ILSEQ;
+      return new Resolved.Failed(Errno.ILSEQ);
     }
     if (text.isEmpty()) {
-      return Errno.NOENT;
+      return new Resolved.Failed(Errno.NOENT);
     }
     if (text.startsWith("/")) {
-      return Errno.NOTCAPABLE;
+      return new Resolved.Failed(Errno.NOTCAPABLE);
     }
     if (text.indexOf('\0') >= 0) {
-      return Errno.INVAL;
+      return new Resolved.Failed(Errno.INVAL);
     }
     List<InMemoryDirectory.Node> stack = new ArrayList<>();
     stack.add(base);
@@ -884,28 +892,28 @@ public final class WasiPreview1 {
         if (part.isEmpty()
             && i == parts.length - 1
             && !(stack.get(stack.size() - 1) instanceof InMemoryDirectory.Dir)) {
-          return Errno.NOTDIR; // trailing slash after a file
+          return new Resolved.Failed(Errno.NOTDIR); // trailing slash after a file
         }
         continue;
       }
       InMemoryDirectory.Node current = stack.get(stack.size() - 1);
       if (!(current instanceof InMemoryDirectory.Dir dir)) {
-        return Errno.NOTDIR;
+        return new Resolved.Failed(Errno.NOTDIR);
       }
       if (part.equals("..")) {
         if (stack.size() == 1) {
-          return Errno.NOTCAPABLE;
+          return new Resolved.Failed(Errno.NOTCAPABLE);
         }
         stack.remove(stack.size() - 1);
         continue;
       }
       InMemoryDirectory.Node next = dir.entries().get(part);
       if (next == null) {
-        return Errno.NOENT;
+        return new Resolved.Failed(Errno.NOENT);
       }
       stack.add(next);
     }
-    return stack.get(stack.size() - 1);
+    return new Resolved.Found(stack.get(stack.size() - 1));
   }
 
   // ---- iovecs
