@@ -1,5 +1,7 @@
 package dev.elixirworkers.wasi;
 
+import dev.elixirworkers.wasm.WasmFormatException;
+import dev.elixirworkers.wasm.WasmModule;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -69,7 +71,11 @@ public final class WorkerBundle {
    * {@value #APP} on every run; a snapshot does not, nor do modules this cannot read.
    */
   public static boolean readsApp(byte[] wasm) {
-    return WasmExports.names(wasm).contains(PREINIT_EXPORT);
+    try {
+      return WasmModule.parse(wasm).export(PREINIT_EXPORT).isPresent();
+    } catch (WasmFormatException e) {
+      return false; // the engine says what is wrong with it when it compiles the module
+    }
   }
 
   private static byte[] read(Path directory, String name) throws IOException {

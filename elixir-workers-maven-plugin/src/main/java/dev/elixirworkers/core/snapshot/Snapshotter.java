@@ -8,6 +8,8 @@ import dev.elixirworkers.wasi.wasmtime.GuestOutcome;
 import dev.elixirworkers.wasi.wasmtime.WasiModule;
 import dev.elixirworkers.wasi.wasmtime.WasiSession;
 import dev.elixirworkers.wasi.wasmtime.WasmtimeEngine;
+import dev.elixirworkers.wasm.WasmFormatException;
+import dev.elixirworkers.wasm.WasmModule;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -191,6 +193,14 @@ public final class Snapshotter {
         throw new SnapshotException(
             "the module defines " + m.memories().size() + " memories; snapshots need exactly one");
       }
+      int memoryFlags = m.memories().get(0).flags();
+      if ((memoryFlags & ~0x03)
+          != 0) { // limits come as written; a snapshot imports a 32-bit memory
+        throw new SnapshotException(
+            "the module cannot be read: memory limits with flags 0x"
+                + hex(memoryFlags)
+                + " (64-bit or shared memory)");
+      }
       long importedFuncs = m.importCount(WasmModule.KIND_FUNC);
       long importedGlobals = m.importCount(WasmModule.KIND_GLOBAL);
       List<WasmModule.Global> globals = m.globals();
@@ -210,7 +220,7 @@ public final class Snapshotter {
               "global "
                   + (importedGlobals + i)
                   + " is mutable and of type 0x"
-                  + WasmModule.hex(t)
+                  + hex(t)
                   + ", which a snapshot cannot capture");
         }
         mutable.add(i);
@@ -239,7 +249,7 @@ public final class Snapshotter {
   /** The module plus one exported getter per mutable global. */
   static byte[] instrument(WasmModule original, Plan plan) throws SnapshotException {
     try {
-      WasmModule m = WasmModule.parse(original.toBytes());
+      WasmModule m = original.copy();
       List<WasmModule.FuncType> types = new ArrayList<>(m.types());
       List<Long> functionTypes = new ArrayList<>(m.functionTypes());
       List<byte[]> code = new ArrayList<>(m.code());
@@ -336,7 +346,7 @@ public final class Snapshotter {
       throws SnapshotException {
     WasiSession.Capture capture = run.capture();
     try {
-      WasmModule m = WasmModule.parse(original.toBytes());
+      WasmModule m = original.copy();
 
       List<WasmModule.Global> globals = new ArrayList<>(m.globals());
       for (int k = 0; k < plan.mutableGlobals().size(); k++) {
@@ -359,10 +369,11 @@ public final class Snapshotter {
             "the memory grew to " + pages + " pages, past its maximum of " + limits.max());
       }
       WasmModule.Limits snapshotLimits = new WasmModule.Limits(limits.flags(), pages, limits.max());
-      m.put(
+      m.appendItems(
           WasmModule.IMPORT,
-          m.withMemoryImport(
-              WasiModule.MEMORY_IMPORT_MODULE, WasiModule.MEMORY_IMPORT_NAME, snapshotLimits));
+          List.of(
+              WasmModule.encodeMemoryImport(
+                  WasiModule.MEMORY_IMPORT_MODULE, WasiModule.MEMORY_IMPORT_NAME, snapshotLimits)));
       m.remove(WasmModule.MEMORY);
       m.addCustom(MEMORY_SECTION, memoryDescription(snapshotLimits));
 
@@ -444,7 +455,7 @@ public final class Snapshotter {
             throw new SnapshotException(
                 export
                     + " returns a value of type 0x"
-                    + WasmModule.hex(result & 0xff)
+                    + hex(result & 0xff)
                     + ", which has no zero to return in the snapshot; only functions returning"
                     + " numbers can be exported under "
                     + ZEROED_EXPORT_PREFIX);
@@ -452,6 +463,10 @@ public final class Snapshotter {
     }
     body.write(0x0b);
     return body.toByteArray();
+  }
+
+  private static String hex(int b) {
+    return String.format("%02x", b);
   }
 
   /**

@@ -1,6 +1,7 @@
 package dev.elixirworkers.core.snapshot;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -23,6 +24,7 @@ import dev.elixirworkers.wasi.wasmtime.GuestOutcome;
 import dev.elixirworkers.wasi.wasmtime.WasiModule;
 import dev.elixirworkers.wasi.wasmtime.WasiSession;
 import dev.elixirworkers.wasi.wasmtime.WasmtimeEngine;
+import dev.elixirworkers.wasm.WasmModule;
 import java.io.ByteArrayOutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -323,6 +325,37 @@ class SnapshotterTest {
     assertTrue(e.getMessage().contains("exports no function atomvm_wasi_preinit"), e.getMessage());
   }
 
+  @Test
+  void zeroRunsShorterThanTheGapStayInsideOneSegment() {
+    byte[] memory = new byte[200];
+    memory[10] = 1;
+    memory[10 + Snapshotter.MERGE_GAP] = 2; // MERGE_GAP - 1 zeros between: one segment
+    memory[150] = 3; // far away: a second segment
+    List<int[]> runs = Snapshotter.runs(memory, Snapshotter.MERGE_GAP);
+
+    assertEquals(2, runs.size());
+    assertArrayEquals(new int[] {10, 11 + Snapshotter.MERGE_GAP}, runs.get(0));
+    assertArrayEquals(new int[] {150, 151}, runs.get(1));
+    memory[11 + Snapshotter.MERGE_GAP] = 0;
+    memory[10 + Snapshotter.MERGE_GAP] = 0;
+    memory[11 + Snapshotter.MERGE_GAP] = 4; // exactly MERGE_GAP zeros: split
+    assertEquals(3, Snapshotter.runs(memory, Snapshotter.MERGE_GAP).size());
+    assertTrue(Snapshotter.runs(new byte[64], Snapshotter.MERGE_GAP).isEmpty());
+  }
+
+  @Test
+  void segmentsHoldExactlyTheNonZeroBytes() {
+    byte[] memory = new byte[1000];
+    for (int i = 0; i < memory.length; i += 97) {
+      memory[i] = (byte) (i | 1);
+    }
+    byte[] rebuilt = new byte[memory.length];
+    for (WasmModule.DataSegment d : Snapshotter.segments(memory)) {
+      System.arraycopy(d.bytes(), 0, rebuilt, (int) d.constantAddress(), d.bytes().length);
+    }
+    assertArrayEquals(memory, rebuilt);
+  }
+
   // ---- a hand-assembled module: a mutable global and memory written by the init export
 
   @Test
@@ -346,6 +379,22 @@ class SnapshotterTest {
         WasmModule.DataSegment.at(100, new byte[] {0x34, 0x12}).constantAddress(),
         snap.data().get(0).constantAddress());
     assertTrue(java.util.Arrays.equals(new byte[] {0x34, 0x12}, snap.data().get(0).bytes()));
+  }
+
+  @Test
+  void aModuleWith64BitMemoryIsRefusedBeforeItRuns() throws Exception {
+    WasmModule m = WasmModule.parse(WasmModuleBuilder.globalAndMemoryProbe());
+    m.put(WasmModule.MEMORY, new byte[] {1, 0x04, 1}); // one i64 memory of one page
+
+    SnapshotException e =
+        assertThrows(
+            SnapshotException.class,
+            () ->
+                Snapshotter.snapshot(
+                    m.toBytes(),
+                    "init",
+                    new Snapshotter.Environment(List.of("x"), Map.of(), 1000)));
+    assertTrue(e.getMessage().contains("memory limits with flags 0x04"), e.getMessage());
   }
 
   private static GuestOutcome start(byte[] wasm) {

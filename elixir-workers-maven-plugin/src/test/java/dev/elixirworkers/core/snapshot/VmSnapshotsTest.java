@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.elixirworkers.core.BuildException;
 import dev.elixirworkers.core.RecordingLog;
 import dev.elixirworkers.wasi.clang.WasiClang;
+import dev.elixirworkers.wasm.WasmModule;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

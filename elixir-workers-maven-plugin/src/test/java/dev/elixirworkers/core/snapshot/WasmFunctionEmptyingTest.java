@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.elixirworkers.wasm.WasmModule;
 import java.io.ByteArrayOutputStream;
 import java.util.List;
 import java.util.Optional;
@@ -96,12 +97,30 @@ class WasmFunctionEmptyingTest {
 
   @Test
   void anInstructionTheWalkDoesNotKnowLeavesTheModuleAlone() throws Exception {
-    byte[] simd = body(0xfd, 0x0c, 0x0b); // v128.const, truncated: not followed
-    WasmModule m = module(simd);
+    byte[] callRef = body(0x14, 0x00, 0x0b); // typed function references: not followed
+    WasmModule m = module(callRef);
     byte[] before = m.toBytes();
 
     assertEquals(Optional.empty(), WasmFunctionEmptying.empty(m));
     assertArrayEquals(before, m.toBytes());
+  }
+
+  @Test
+  void callsAreFoundPastSimdAtomicsAndExceptionHandling() throws Exception {
+    byte[] code =
+        body(
+            0xfd, 0x0c, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, // v128.const 0
+            0x1a, // drop
+            0xfe, 0x03, 0x00, // atomic.fence
+            0x06, 0x40, // try
+            0x10, 0x05, // call 5
+            0x19, // catch_all
+            0x0b, // end
+            0x0b);
+
+    int[] calls = WasmFunctionEmptying.callsOf(code);
+    assertTrue(
+        calls != null && calls.length == 1 && calls[0] == 5, java.util.Arrays.toString(calls));
   }
 
   @Test

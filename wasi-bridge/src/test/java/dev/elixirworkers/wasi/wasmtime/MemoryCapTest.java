@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.elixirworkers.wasi.preview1.WasiPreview1;
 import dev.elixirworkers.wasi.testing.TestGuest;
 import dev.elixirworkers.wasi.testing.WasmBytes;
+import dev.elixirworkers.wasm.WasmModule;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -84,6 +85,31 @@ class MemoryCapTest {
       assertTrue(module.detectsOutOfMemory());
       assertTrue(module.imports().contains("fd_write"));
     }
+  }
+
+  @Test
+  void growthPastSimdCodeIsStillCounted() {
+    int[] body = new int[18 + GROW_UNTIL_REFUSED.length + 1];
+    body[0] = 0xfd; // v128.const 0 (16 zero bytes follow), then drop
+    body[1] = 0x0c;
+    body[18] = 0x1a;
+    System.arraycopy(GROW_UNTIL_REFUSED, 0, body, 19, GROW_UNTIL_REFUSED.length);
+
+    GuestOutcome outcome = run(WasmBytes.command(List.of(), body), 8 * MIB);
+
+    assertInstanceOf(GuestOutcome.OutOfMemory.class, outcome);
+  }
+
+  @Test
+  void codeTheWalkDoesNotKnowKeepsTheCapButNotTheProbe() throws Exception {
+    byte[] wasm = WasmBytes.command(List.of(), 0xfb, 0x00, 0x00); // GC: struct.new 0
+
+    MemoryCap.Capped capped = MemoryCap.apply(wasm, 8 * MIB);
+
+    assertFalse(capped.probed());
+    assertEquals(
+        List.of(new WasmModule.Limits(1, 1, 8 * MIB / MemoryCap.PAGE)),
+        WasmModule.parse(capped.wasm()).memories());
   }
 
   @Test

@@ -1,4 +1,4 @@
-package dev.elixirworkers.core.snapshot;
+package dev.elixirworkers.wasm;
 
 /** The bytes are not a WebAssembly module this reader understands. */
 public final class WasmFormatException extends Exception {

@@ -1,4 +1,4 @@
-package dev.elixirworkers.core.snapshot;
+package dev.elixirworkers.wasm;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -8,12 +8,13 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * A WebAssembly 1.0 binary as its list of sections, with readers and writers for the sections a
- * snapshot changes (types, imports, functions, memory, globals, exports, start, code, data count,
- * data). Other sections are kept as they are, in their place.
+ * A WebAssembly 1.0 binary as its list of sections, with readers and writers for the sections the
+ * JVM host's {@code MemoryCap} and the snapshotter change (types, imports, functions, memory,
+ * globals, exports, start, elements, code, data count, data). Other sections are kept as they are,
+ * in their place.
  *
- * <p>Only what a snapshot needs is decoded; function bodies stay opaque bytes. Maven-free; the
- * binary format is the WebAssembly core specification's, section 5.
+ * <p>Only what those callers need is decoded; function bodies stay bytes, which {@link
+ * InstructionWalker} reads. The binary format is the WebAssembly core specification's, section 5.
  */
 public final class WasmModule {
   public static final int CUSTOM = 0;
@@ -61,7 +62,7 @@ public final class WasmModule {
     }
   }
 
-  /** A function type. */
+  /** A function type; one byte per value type (the numeric and reference types). */
   public record FuncType(byte[] params, byte[] results) {
     @Override
     public boolean equals(Object o) {
@@ -88,10 +89,17 @@ public final class WasmModule {
   public record Import(
       String module, String name, int kind, boolean mutableGlobal, Limits memory) {}
 
-  /** Memory limits in pages; {@code max} is -1 when absent. */
+  /**
+   * Memory limits in pages, as written: {@code max} is -1 when absent; {@code flags} may also say
+   * shared (bit 1) or 64-bit (bit 2), which callers judge.
+   */
   public record Limits(int flags, long min, long max) {
     public boolean hasMax() {
       return (flags & 1) != 0;
+    }
+
+    public boolean is64Bit() {
+      return (flags & 4) != 0;
     }
   }
 
@@ -153,6 +161,14 @@ public final class WasmModule {
     return new WasmModule(sections);
   }
 
+  /**
+   * A module with the same sections, to change without changing this one (their bytes are shared: a
+   * change replaces a section, none is changed in place).
+   */
+  public WasmModule copy() {
+    return new WasmModule(new ArrayList<>(sections));
+  }
+
   /** The module's bytes. */
   public byte[] toBytes() {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -193,6 +209,30 @@ public final class WasmModule {
     sections.add(at, new Section(id, content));
   }
 
+  /** How many items the vector section with this id holds (0 when there is none). */
+  public long count(int id) throws WasmFormatException {
+    Optional<Section> s = section(id);
+    return s.isEmpty() ? 0 : new Reader(s.get().content()).u32();
+  }
+
+  /**
+   * Appends encoded items to the vector section with this id, which is made, in its place, when the
+   * module has none. The items already there stay as they are, byte for byte.
+   */
+  public void appendItems(int id, List<byte[]> items) throws WasmFormatException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    Optional<Section> s = section(id);
+    if (s.isEmpty()) {
+      u32(out, items.size());
+    } else {
+      Reader r = new Reader(s.get().content());
+      u32(out, r.u32() + items.size());
+      out.writeBytes(r.bytes(r.remaining()));
+    }
+    items.forEach(out::writeBytes);
+    put(id, out.toByteArray());
+  }
+
   /** Removes the sections with this id. */
   public void remove(int id) {
     sections.removeIf(s -> s.id() == id);
@@ -224,88 +264,88 @@ public final class WasmModule {
 
   // ---- typed views
 
-  public List<FuncType> types() throws WasmFormatException {
-    List<FuncType> out = new ArrayList<>();
-    Optional<Section> s = section(TYPE);
+  /** Reads one item of a vector section; {@code i} is its index, for error messages. */
+  @FunctionalInterface
+  private interface Item<T> {
+    T read(Reader r, long i) throws WasmFormatException;
+  }
+
+  /** The items of the vector section with this id (none when there is no such section). */
+  private <T> List<T> items(int id, Item<T> item) throws WasmFormatException {
+    List<T> out = new ArrayList<>();
+    Optional<Section> s = section(id);
     if (s.isEmpty()) {
       return out;
     }
     Reader r = new Reader(s.get().content());
     long n = r.u32();
     for (long i = 0; i < n; i++) {
-      int form = r.u8();
-      if (form != 0x60) {
-        throw new WasmFormatException(
-            "type " + i + " is not a function type (0x" + hex(form) + ")");
-      }
-      byte[] params = r.valTypes();
-      byte[] results = r.valTypes();
-      out.add(new FuncType(params, results));
+      out.add(item.read(r, i));
     }
     return out;
   }
 
+  public List<FuncType> types() throws WasmFormatException {
+    return items(
+        TYPE,
+        (r, i) -> {
+          int form = r.u8();
+          if (form != 0x60) {
+            throw new WasmFormatException(
+                "type " + i + " is not a function type (0x" + hex(form) + ")");
+          }
+          byte[] params = r.bytes(r.size());
+          return new FuncType(params, r.bytes(r.size()));
+        });
+  }
+
   public static byte[] encodeTypes(List<FuncType> types) {
+    return vector(types.stream().map(WasmModule::encodeType).toList());
+  }
+
+  public static byte[] encodeType(FuncType type) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
-    u32(out, types.size());
-    for (FuncType t : types) {
-      out.write(0x60);
-      u32(out, t.params().length);
-      out.writeBytes(t.params());
-      u32(out, t.results().length);
-      out.writeBytes(t.results());
-    }
+    out.write(0x60);
+    u32(out, type.params().length);
+    out.writeBytes(type.params());
+    u32(out, type.results().length);
+    out.writeBytes(type.results());
     return out.toByteArray();
   }
 
   public List<Import> imports() throws WasmFormatException {
-    List<Import> out = new ArrayList<>();
-    Optional<Section> s = section(IMPORT);
-    if (s.isEmpty()) {
-      return out;
-    }
-    Reader r = new Reader(s.get().content());
-    long n = r.u32();
-    for (long i = 0; i < n; i++) {
-      String module = r.name();
-      String name = r.name();
-      int kind = r.u8();
-      boolean mutable = false;
-      Limits memory = null;
-      switch (kind) {
-        case KIND_FUNC -> r.u32();
-        case KIND_TABLE -> {
-          r.u8();
-          r.limits();
-        }
-        case KIND_MEMORY -> memory = r.limits();
-        case KIND_GLOBAL -> {
-          r.u8();
-          mutable = r.u8() == 1;
-        }
-        case 4 -> {
-          r.u8();
-          r.u32();
-        }
-        default -> throw new WasmFormatException("import " + i + " has kind " + kind);
-      }
-      out.add(new Import(module, name, kind, mutable, memory));
-    }
-    return out;
+    return items(IMPORT, WasmModule::readImport);
   }
 
-  /** The import section with one memory import appended (after the existing imports). */
-  public byte[] withMemoryImport(String module, String name, Limits limits)
-      throws WasmFormatException {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    Optional<Section> s = section(IMPORT);
-    if (s.isEmpty()) {
-      u32(out, 1);
-    } else {
-      Reader r = new Reader(s.get().content());
-      u32(out, r.u32() + 1);
-      out.writeBytes(r.bytes(r.remaining()));
+  private static Import readImport(Reader r, long i) throws WasmFormatException {
+    String module = r.name();
+    String name = r.name();
+    int kind = r.u8();
+    boolean mutable = false;
+    Limits memory = null;
+    switch (kind) {
+      case KIND_FUNC -> r.u32();
+      case KIND_TABLE -> {
+        r.valType();
+        r.limits();
+      }
+      case KIND_MEMORY -> memory = r.limits();
+      case KIND_GLOBAL -> {
+        r.valType();
+        mutable = r.u8() == 1;
+      }
+      case 4 -> { // a tag: its attribute and type
+        r.u8();
+        r.u32();
+      }
+      default -> throw new WasmFormatException("import " + i + " has kind " + kind);
     }
+    return new Import(module, name, kind, mutable, memory);
+  }
+
+  /** One import of a memory with these limits, for {@link #appendItems}. */
+  public static byte[] encodeMemoryImport(String module, String name, Limits limits) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
     out.writeBytes(name(module));
     out.writeBytes(name(name));
     out.write(KIND_MEMORY);
@@ -324,53 +364,23 @@ public final class WasmModule {
 
   /** The type index of each function the module defines. */
   public List<Long> functionTypes() throws WasmFormatException {
-    List<Long> out = new ArrayList<>();
-    Optional<Section> s = section(FUNCTION);
-    if (s.isEmpty()) {
-      return out;
-    }
-    Reader r = new Reader(s.get().content());
-    long n = r.u32();
-    for (long i = 0; i < n; i++) {
-      out.add(r.u32());
-    }
-    return out;
+    return items(FUNCTION, (r, i) -> r.u32());
   }
 
   public static byte[] encodeFunctionTypes(List<Long> typeIndices) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    u32(out, typeIndices.size());
-    for (long t : typeIndices) {
-      u32(out, t);
-    }
-    return out.toByteArray();
+    return vector(typeIndices.stream().map(WasmModule::u32).toList());
   }
 
   /** The memories the module defines. */
   public List<Limits> memories() throws WasmFormatException {
-    List<Limits> out = new ArrayList<>();
-    Optional<Section> s = section(MEMORY);
-    if (s.isEmpty()) {
-      return out;
-    }
-    Reader r = new Reader(s.get().content());
-    long n = r.u32();
-    for (long i = 0; i < n; i++) {
-      out.add(r.limits());
-    }
-    return out;
+    return items(MEMORY, (r, i) -> r.limits());
   }
 
   public static byte[] encodeMemories(List<Limits> memories) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    u32(out, memories.size());
-    for (Limits l : memories) {
-      out.writeBytes(encodeLimits(l));
-    }
-    return out.toByteArray();
+    return vector(memories.stream().map(WasmModule::encodeLimits).toList());
   }
 
-  public static byte[] encodeLimits(Limits limits) {
+  private static byte[] encodeLimits(Limits limits) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     out.write(limits.flags());
     u32(out, limits.min());
@@ -382,46 +392,35 @@ public final class WasmModule {
 
   /** The globals the module defines. */
   public List<Global> globals() throws WasmFormatException {
-    List<Global> out = new ArrayList<>();
-    Optional<Section> s = section(GLOBAL);
-    if (s.isEmpty()) {
-      return out;
-    }
-    Reader r = new Reader(s.get().content());
-    long n = r.u32();
-    for (long i = 0; i < n; i++) {
-      int type = r.u8();
-      boolean mutable = r.u8() == 1;
-      out.add(new Global(type, mutable, r.constExpr()));
-    }
-    return out;
+    return items(
+        GLOBAL,
+        (r, i) -> {
+          int type = r.u8();
+          boolean mutable = r.u8() == 1;
+          return new Global(type, mutable, r.constExpr());
+        });
   }
 
   public static byte[] encodeGlobals(List<Global> globals) {
+    return vector(globals.stream().map(WasmModule::encodeGlobal).toList());
+  }
+
+  public static byte[] encodeGlobal(Global global) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
-    u32(out, globals.size());
-    for (Global g : globals) {
-      out.write(g.valType());
-      out.write(g.mutable() ? 1 : 0);
-      out.writeBytes(g.init());
-    }
+    out.write(global.valType());
+    out.write(global.mutable() ? 1 : 0);
+    out.writeBytes(global.init());
     return out.toByteArray();
   }
 
   public List<Export> exports() throws WasmFormatException {
-    List<Export> out = new ArrayList<>();
-    Optional<Section> s = section(EXPORT);
-    if (s.isEmpty()) {
-      return out;
-    }
-    Reader r = new Reader(s.get().content());
-    long n = r.u32();
-    for (long i = 0; i < n; i++) {
-      String name = r.name();
-      int kind = r.u8();
-      out.add(new Export(name, kind, r.u32()));
-    }
-    return out;
+    return items(
+        EXPORT,
+        (r, i) -> {
+          String name = r.name();
+          int kind = r.u8();
+          return new Export(name, kind, r.u32());
+        });
   }
 
   public Optional<Export> export(String name) throws WasmFormatException {
@@ -429,92 +428,144 @@ public final class WasmModule {
   }
 
   public static byte[] encodeExports(List<Export> exports) {
+    return vector(exports.stream().map(WasmModule::encodeExport).toList());
+  }
+
+  public static byte[] encodeExport(Export export) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
-    u32(out, exports.size());
-    for (Export e : exports) {
-      byte[] name = e.name().getBytes(StandardCharsets.UTF_8);
-      u32(out, name.length);
-      out.writeBytes(name);
-      out.write(e.kind());
-      u32(out, e.index());
-    }
+    out.writeBytes(name(export.name()));
+    out.write(export.kind());
+    u32(out, export.index());
     return out.toByteArray();
+  }
+
+  /** The function the start section names. */
+  public Optional<Long> startFunction() throws WasmFormatException {
+    Optional<Section> s = section(START);
+    return s.isEmpty() ? Optional.empty() : Optional.of(new Reader(s.get().content()).u32());
+  }
+
+  /**
+   * Every function an element segment names, by index or by {@code ref.func}, for each of the eight
+   * segment encodings.
+   */
+  public List<Long> elementFunctions() throws WasmFormatException {
+    return items(ELEMENT, WasmModule::segmentFunctions).stream().flatMap(List::stream).toList();
+  }
+
+  private static List<Long> segmentFunctions(Reader r, long i) throws WasmFormatException {
+    long flags = r.u32();
+    if (flags > 7) {
+      throw new WasmFormatException("element segment with flags " + flags);
+    }
+    boolean active = (flags & 1) == 0;
+    boolean explicitTable = (flags & 2) != 0;
+    boolean expressions = (flags & 4) != 0;
+    if (active && explicitTable) {
+      r.u32(); // table
+    }
+    if (active) {
+      r.constExpr(); // offset
+    }
+    if (!active || explicitTable) {
+      r.u8(); // element kind (0x00: funcref) or reference type
+    }
+    List<Long> out = new ArrayList<>();
+    long n = r.u32();
+    for (long e = 0; e < n; e++) {
+      if (expressions) {
+        out.addAll(refFuncs(r.constExpr()));
+      } else {
+        out.add(r.u32());
+      }
+    }
+    return out;
+  }
+
+  /** The functions a constant expression names with {@code ref.func}. */
+  public static List<Long> refFuncs(byte[] constExpr) throws WasmFormatException {
+    List<Long> out = new ArrayList<>();
+    InstructionWalker code = InstructionWalker.over(constExpr);
+    while (code.next()) {
+      if (!code.known()) {
+        throw new WasmFormatException(
+            "instruction 0x" + hex(code.opcode()) + " in a constant expression");
+      }
+      if (code.opcode() == InstructionWalker.REF_FUNC) {
+        out.add(code.index());
+      }
+    }
+    return out;
   }
 
   /** The bodies of the functions the module defines (locals and code, without the size). */
   public List<byte[]> code() throws WasmFormatException {
-    List<byte[]> out = new ArrayList<>();
-    Optional<Section> s = section(CODE);
-    if (s.isEmpty()) {
-      return out;
-    }
-    Reader r = new Reader(s.get().content());
-    long n = r.u32();
-    for (long i = 0; i < n; i++) {
-      long size = r.u32();
-      if (size > r.remaining()) {
-        throw new WasmFormatException("function body " + i + " runs past the code section");
-      }
-      out.add(r.bytes((int) size));
-    }
-    return out;
+    return items(
+        CODE,
+        (r, i) -> {
+          long size = r.u32();
+          if (size > r.remaining()) {
+            throw new WasmFormatException("function body " + i + " runs past the code section");
+          }
+          return r.bytes((int) size);
+        });
   }
 
   public static byte[] encodeCode(List<byte[]> bodies) {
+    return vector(bodies.stream().map(body -> concat(u32(body.length), body)).toList());
+  }
+
+  /** A vector: the count, then the encoded items. */
+  private static byte[] vector(List<byte[]> items) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
-    u32(out, bodies.size());
-    for (byte[] body : bodies) {
-      u32(out, body.length);
-      out.writeBytes(body);
-    }
+    u32(out, items.size());
+    items.forEach(out::writeBytes);
     return out.toByteArray();
   }
 
-  public List<DataSegment> data() throws WasmFormatException {
-    List<DataSegment> out = new ArrayList<>();
-    Optional<Section> s = section(DATA);
-    if (s.isEmpty()) {
-      return out;
-    }
-    Reader r = new Reader(s.get().content());
-    long n = r.u32();
-    for (long i = 0; i < n; i++) {
-      long flags = r.u32();
-      DataSegment segment;
-      if (flags == 0) {
-        byte[] offset = r.constExpr();
-        segment = new DataSegment(false, 0, offset, r.bytes(r.size()));
-      } else if (flags == 1) {
-        segment = new DataSegment(true, 0, null, r.bytes(r.size()));
-      } else if (flags == 2) {
-        long memory = r.u32();
-        byte[] offset = r.constExpr();
-        segment = new DataSegment(false, memory, offset, r.bytes(r.size()));
-      } else {
-        throw new WasmFormatException("data segment " + i + " has flags " + flags);
-      }
-      out.add(segment);
-    }
+  private static byte[] concat(byte[] first, byte[] second) {
+    byte[] out = Arrays.copyOf(first, first.length + second.length);
+    System.arraycopy(second, 0, out, first.length, second.length);
     return out;
   }
 
+  public List<DataSegment> data() throws WasmFormatException {
+    return items(
+        DATA,
+        (r, i) -> {
+          long flags = r.u32();
+          if (flags == 0) {
+            byte[] offset = r.constExpr();
+            return new DataSegment(false, 0, offset, r.bytes(r.size()));
+          } else if (flags == 1) {
+            return new DataSegment(true, 0, null, r.bytes(r.size()));
+          } else if (flags == 2) {
+            long memory = r.u32();
+            byte[] offset = r.constExpr();
+            return new DataSegment(false, memory, offset, r.bytes(r.size()));
+          }
+          throw new WasmFormatException("data segment " + i + " has flags " + flags);
+        });
+  }
+
   public static byte[] encodeData(List<DataSegment> segments) {
+    return vector(segments.stream().map(WasmModule::encodeDataSegment).toList());
+  }
+
+  private static byte[] encodeDataSegment(DataSegment d) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
-    u32(out, segments.size());
-    for (DataSegment d : segments) {
-      if (d.passive()) {
-        out.write(1);
-      } else if (d.memory() == 0) {
-        out.write(0);
-        out.writeBytes(d.offset());
-      } else {
-        out.write(2);
-        u32(out, d.memory());
-        out.writeBytes(d.offset());
-      }
-      u32(out, d.bytes().length);
-      out.writeBytes(d.bytes());
+    if (d.passive()) {
+      out.write(1);
+    } else if (d.memory() == 0) {
+      out.write(0);
+      out.writeBytes(d.offset());
+    } else {
+      out.write(2);
+      u32(out, d.memory());
+      out.writeBytes(d.offset());
     }
+    u32(out, d.bytes().length);
+    out.writeBytes(d.bytes());
     return out.toByteArray();
   }
 
@@ -581,7 +632,7 @@ public final class WasmModule {
     return out.toByteArray();
   }
 
-  public static void s64(ByteArrayOutputStream out, long value) {
+  private static void s64(ByteArrayOutputStream out, long value) {
     while (true) {
       int b = (int) (value & 0x7f);
       value >>= 7;
@@ -598,7 +649,7 @@ public final class WasmModule {
   }
 
   /** Position in the specification's section order (custom sections go anywhere). */
-  static int order(int id) {
+  private static int order(int id) {
     return switch (id) {
       case TYPE -> 1;
       case IMPORT -> 2;
@@ -615,143 +666,5 @@ public final class WasmModule {
       case DATA -> 13;
       default -> 0;
     };
-  }
-
-  /** A cursor over bytes; every read checks the bounds. */
-  static final class Reader {
-    private final byte[] bytes;
-    private final int end;
-    private int pos;
-
-    Reader(byte[] bytes) {
-      this(bytes, 0, bytes.length);
-    }
-
-    Reader(byte[] bytes, int start, int end) {
-      this.bytes = bytes;
-      this.pos = start;
-      this.end = end;
-    }
-
-    boolean done() {
-      return pos >= end;
-    }
-
-    int remaining() {
-      return end - pos;
-    }
-
-    int u8() throws WasmFormatException {
-      if (pos >= end) {
-        throw new WasmFormatException("unexpected end of the module");
-      }
-      return bytes[pos++] & 0xff;
-    }
-
-    long u32() throws WasmFormatException {
-      long result = 0;
-      for (int shift = 0; shift < 35; shift += 7) {
-        int b = u8();
-        result |= (long) (b & 0x7f) << shift;
-        if ((b & 0x80) == 0) {
-          if (result > 0xffffffffL) {
-            throw new WasmFormatException("u32 out of range");
-          }
-          return result;
-        }
-      }
-      throw new WasmFormatException("LEB128 u32 too long");
-    }
-
-    long u64() throws WasmFormatException {
-      long result = 0;
-      for (int shift = 0; shift < 70; shift += 7) {
-        int b = u8();
-        result |= (long) (b & 0x7f) << shift;
-        if ((b & 0x80) == 0) {
-          return result;
-        }
-      }
-      throw new WasmFormatException("LEB128 too long");
-    }
-
-    long s64() throws WasmFormatException {
-      long result = 0;
-      int shift = 0;
-      int b;
-      do {
-        if (shift >= 70) {
-          throw new WasmFormatException("LEB128 too long");
-        }
-        b = u8();
-        result |= (long) (b & 0x7f) << shift;
-        shift += 7;
-      } while ((b & 0x80) != 0);
-      if (shift < 64 && (b & 0x40) != 0) {
-        result |= -1L << shift;
-      }
-      return result;
-    }
-
-    int size() throws WasmFormatException {
-      long n = u32();
-      if (n > remaining()) {
-        throw new WasmFormatException("a vector of " + n + " bytes runs past its section");
-      }
-      return (int) n;
-    }
-
-    byte[] bytes(int n) throws WasmFormatException {
-      if (n < 0 || n > remaining()) {
-        throw new WasmFormatException("unexpected end of the module");
-      }
-      byte[] out = Arrays.copyOfRange(bytes, pos, pos + n);
-      pos += n;
-      return out;
-    }
-
-    String name() throws WasmFormatException {
-      return new String(bytes(size()), StandardCharsets.UTF_8);
-    }
-
-    byte[] valTypes() throws WasmFormatException {
-      return bytes(size());
-    }
-
-    Limits limits() throws WasmFormatException {
-      int flags = u8();
-      if ((flags & ~0x03) != 0) {
-        throw new WasmFormatException(
-            "memory limits with flags 0x" + hex(flags) + " (64-bit or shared memory)");
-      }
-      long min = u32();
-      long max = (flags & 1) != 0 ? u32() : -1;
-      return new Limits(flags, min, max);
-    }
-
-    /**
-     * A constant expression up to and including its {@code end}: the MVP's constants and {@code
-     * global.get}, plus {@code ref.null}/{@code ref.func}.
-     */
-    byte[] constExpr() throws WasmFormatException {
-      int start = pos;
-      while (true) {
-        int op = u8();
-        switch (op) {
-          case 0x0b -> {
-            return Arrays.copyOfRange(bytes, start, pos);
-          }
-          case 0x41, 0x42 -> s64();
-          case 0x43 -> bytes(4);
-          case 0x44 -> bytes(8);
-          case 0x23, 0xd2 -> u32();
-          case 0xd0 -> u8();
-          case 0x6a, 0x6b, 0x6c, 0x7c, 0x7d, 0x7e -> {} // extended constant expressions
-          default ->
-              throw new WasmFormatException(
-                  "instruction 0x" + hex(op) + " in a constant expression");
-        }
-      }
-    }
   }
 }
