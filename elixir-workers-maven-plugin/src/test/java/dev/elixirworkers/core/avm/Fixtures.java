@@ -2,6 +2,7 @@ package dev.elixirworkers.core.avm;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.elixirworkers.wasi.testing.Skip;
 import java.io.IOException;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
@@ -11,7 +12,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Assumptions;
 
 /** Compiles the test sources with the real erlc and elixirc, so the packer sees real BEAMs. */
 final class Fixtures {
@@ -56,17 +56,9 @@ final class Fixtures {
   }
 
   private static String tool(String name) {
-    for (String dir : System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator)) {
-      if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, name))) {
-        return Path.of(dir, name).toString();
-      }
-    }
-    String reason =
-        name
-            + " is not on the PATH: the packer tests compile real BEAM files and need Erlang/Elixir";
-    System.out.println("SKIPPED: " + reason);
-    Assumptions.abort(reason);
-    return name;
+    return Skip.unlessOnPath(
+            "the BEAM packer tests", name, "they compile real BEAM files and need Erlang/Elixir")
+        .toString();
   }
 
   private static void run(List<String> command) throws IOException, InterruptedException {
