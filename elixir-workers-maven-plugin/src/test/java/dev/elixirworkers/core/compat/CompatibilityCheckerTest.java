@@ -9,17 +9,17 @@ import dev.elixirworkers.core.BuildException;
 import dev.elixirworkers.core.GatedAtomVm;
 import dev.elixirworkers.core.avm.BeamFile;
 import dev.elixirworkers.core.vm.AdapterSources;
+import dev.elixirworkers.wasi.process.ProcessRunner;
 import dev.elixirworkers.wasi.testing.Skip;
 import java.io.IOException;
 import java.net.URISyntaxException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -322,12 +322,7 @@ class CompatibilityCheckerTest {
   }
 
   private static void run(List<String> command) throws IOException, InterruptedException {
-    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-    process.getOutputStream().close();
-    String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    if (!process.waitFor(5, TimeUnit.MINUTES)) {
-      process.destroyForcibly();
-    }
-    assertEquals(0, process.exitValue(), String.join(" ", command) + "\n" + output);
+    ProcessRunner.Result result = ProcessRunner.run(command, Duration.ofMinutes(5));
+    assertEquals(0, result.exitCode(), result.failure(Integer.MAX_VALUE));
   }
 }
