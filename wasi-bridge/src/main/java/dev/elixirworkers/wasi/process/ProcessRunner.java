@@ -74,7 +74,8 @@ public final class ProcessRunner {
    * @param environment added to this process's environment
    * @param directory the working directory, or null for the current one
    * @param onLine gets each line of output as it is read, on the reading thread
-   * @throws IOException when the command cannot be started (not found, not executable)
+   * @throws IOException when the command cannot be started (not found, not executable), or its
+   *     stdin cannot be closed (the tool has then been killed)
    * @throws InterruptedException when this thread is interrupted; the tool has been killed
    */
   public static Result run(
@@ -105,7 +106,7 @@ public final class ProcessRunner {
       }
       // A child the tool left running may hold the output open; what came until then is kept.
       reader.join(OUTPUT_GRACE.toMillis());
-    } catch (InterruptedException e) {
+    } catch (IOException | InterruptedException e) {
       kill(process);
       throw e;
     }
