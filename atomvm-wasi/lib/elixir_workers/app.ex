@@ -39,14 +39,14 @@ defmodule ElixirWorkers.App do
   debug_errors: true` (or `false`) fixes the choice at compile time instead.
   """
 
-  alias ElixirWorkers.{Bindings, Conn, Frame, Host}
+  alias ElixirWorkers.{Bindings, Conn, Frame, Host, Options}
   alias ElixirWorkers.App.Errors
 
   @callback handle(Conn.t()) :: Conn.t()
 
   defmacro __using__(opts) do
-    router = keyword(opts, :router)
-    debug = keyword(opts, :debug_errors)
+    router = Options.get(opts, :router, nil)
+    debug = Options.get(opts, :debug_errors, nil)
 
     handle =
       if router != nil do
@@ -67,13 +67,6 @@ defmodule ElixirWorkers.App do
       def __elixir_workers_app__(:debug_errors), do: unquote(debug)
 
       unquote(handle)
-    end
-  end
-
-  defp keyword(opts, key) do
-    case :lists.keyfind(key, 1, opts) do
-      {^key, value} -> value
-      false -> nil
     end
   end
 

@@ -37,7 +37,7 @@ defmodule ElixirWorkers.Conn do
   (`ElixirWorkers.KV`, `ElixirWorkers.D1`); `private` to the framework.
   """
 
-  alias ElixirWorkers.{Cookies, JSON, URL}
+  alias ElixirWorkers.{Cookies, JSON, Options, URL}
 
   defstruct method: "GET",
             url: "",
@@ -119,14 +119,14 @@ defmodule ElixirWorkers.Conn do
       query_string: query_string,
       query_params: query_params,
       params: query_params,
-      headers: lower_names(opt(opts, :headers, [])),
-      body: opt(opts, :body, ""),
-      env: opt(opts, :env, %{}),
-      bindings: opt(opts, :bindings, %{}),
-      cf: opt(opts, :cf, %{}),
-      round: opt(opts, :round, 0),
-      state: opt(opts, :state, nil),
-      results: opt(opts, :results, %{})
+      headers: lower_names(Options.get(opts, :headers, [])),
+      body: Options.get(opts, :body, ""),
+      env: Options.get(opts, :env, %{}),
+      bindings: Options.get(opts, :bindings, %{}),
+      cf: Options.get(opts, :cf, %{}),
+      round: Options.get(opts, :round, 0),
+      state: Options.get(opts, :state, nil),
+      results: Options.get(opts, :results, %{})
     }
   end
 
@@ -490,11 +490,4 @@ defmodule ElixirWorkers.Conn do
   defp values([], _name), do: []
   defp values([{name, value} | rest], name), do: [value | values(rest, name)]
   defp values([_ | rest], name), do: values(rest, name)
-
-  defp opt(opts, key, default) do
-    case :lists.keyfind(key, 1, opts) do
-      {^key, value} -> value
-      false -> default
-    end
-  end
 end

@@ -12,6 +12,8 @@ defmodule ElixirWorkers.Cookies do
   `ElixirWorkers.URL.encode/1`).
   """
 
+  alias ElixirWorkers.Options
+
   @doc """
   The cookies of `cookie` header values (one binary or a list of them), as a
   map. When a name repeats, the first value is kept (browsers send the most
@@ -74,14 +76,14 @@ defmodule ElixirWorkers.Cookies do
       name,
       ?=,
       value,
-      attribute("Path", opt(opts, :path, "/")),
-      attribute("Domain", opt(opts, :domain, nil)),
-      attribute("Max-Age", opt(opts, :max_age, nil)),
-      attribute("Expires", opt(opts, :expires, nil)),
-      flag("Secure", opt(opts, :secure, false)),
-      flag("HttpOnly", opt(opts, :http_only, true)),
-      attribute("SameSite", opt(opts, :same_site, "Lax")),
-      flag("Partitioned", opt(opts, :partitioned, false))
+      attribute("Path", Options.get(opts, :path, "/")),
+      attribute("Domain", Options.get(opts, :domain, nil)),
+      attribute("Max-Age", Options.get(opts, :max_age, nil)),
+      attribute("Expires", Options.get(opts, :expires, nil)),
+      flag("Secure", Options.get(opts, :secure, false)),
+      flag("HttpOnly", Options.get(opts, :http_only, true)),
+      attribute("SameSite", Options.get(opts, :same_site, "Lax")),
+      flag("Partitioned", Options.get(opts, :partitioned, false))
     ])
   end
 
@@ -141,11 +143,4 @@ defmodule ElixirWorkers.Cookies do
 
   defp cookie_octets?(<<>>), do: true
   defp cookie_octets?(_), do: false
-
-  defp opt(opts, key, default) do
-    case :lists.keyfind(key, 1, opts) do
-      {^key, value} -> value
-      false -> default
-    end
-  end
 end

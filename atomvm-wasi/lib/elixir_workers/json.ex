@@ -39,6 +39,8 @@ defmodule ElixirWorkers.JSON do
   nothing else. A value that has no JSON form raises `ArgumentError`.
   """
 
+  alias ElixirWorkers.Options
+
   @default_max_depth 512
   @default_max_bytes 16 * 1024 * 1024
 
@@ -57,8 +59,8 @@ defmodule ElixirWorkers.JSON do
   def decode(json, opts \\ [])
 
   def decode(json, opts) when is_binary(json) do
-    max_bytes = option(opts, :max_bytes, @default_max_bytes)
-    max_depth = option(opts, :max_depth, @default_max_depth)
+    max_bytes = Options.get(opts, :max_bytes, @default_max_bytes)
+    max_depth = Options.get(opts, :max_depth, @default_max_depth)
 
     if byte_size(json) > max_bytes do
       {:error, {:too_large, max_bytes}}
@@ -291,13 +293,6 @@ defmodule ElixirWorkers.JSON do
   defp inspect_kind(_value), do: "a term"
 
   ## Decoding
-
-  defp option(opts, key, default) do
-    case :lists.keyfind(key, 1, opts) do
-      {^key, value} -> value
-      false -> default
-    end
-  end
 
   defp fail(reason, rest), do: throw({__MODULE__, reason, byte_size(rest)})
 

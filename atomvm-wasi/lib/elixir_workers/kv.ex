@@ -12,7 +12,7 @@ defmodule ElixirWorkers.KV do
   Read options: `as: :text` (default) or `:json`, and `id:` to name the need.
   """
 
-  alias ElixirWorkers.{Bindings, Conn, JSON}
+  alias ElixirWorkers.{Bindings, Conn, JSON, Options}
 
   @doc "The value of `key` (a binary, or decoded JSON with `as: :json`), or `nil` when absent."
   @spec get(Conn.t(), binary(), binary(), keyword()) :: term()
@@ -41,12 +41,12 @@ defmodule ElixirWorkers.KV do
   @spec list(Conn.t(), binary(), keyword()) :: map()
   def list(conn, binding, opts \\ []) do
     Bindings.check_binding(conn, binding, "kv")
-    prefix = opt(opts, :prefix, nil)
-    limit = opt(opts, :limit, nil)
-    cursor = opt(opts, :cursor, nil)
+    prefix = Options.get(opts, :prefix, nil)
+    limit = Options.get(opts, :limit, nil)
+    cursor = Options.get(opts, :cursor, nil)
 
     id =
-      opt(opts, :id, nil) ||
+      Options.get(opts, :id, nil) ||
         :erlang.iolist_to_binary([
           "kv.list ",
           binding,
@@ -91,9 +91,9 @@ defmodule ElixirWorkers.KV do
     effect =
       put_some(%{"type" => "kv.put", "binding" => binding, "key" => key, "value" => value}, [
         {"encoding", encoding},
-        {"expiration", opt(opts, :expiration, nil)},
-        {"expiration_ttl", opt(opts, :expiration_ttl, nil)},
-        {"metadata", opt(opts, :metadata, nil)}
+        {"expiration", Options.get(opts, :expiration, nil)},
+        {"expiration_ttl", Options.get(opts, :expiration_ttl, nil)},
+        {"metadata", Options.get(opts, :metadata, nil)}
       ])
 
     Bindings.effect(conn, effect)
@@ -110,13 +110,16 @@ defmodule ElixirWorkers.KV do
     Bindings.check_binding(conn, binding, "kv")
 
     as =
-      case opt(opts, :as, :text) do
+      case Options.get(opts, :as, :text) do
         :text -> "text"
         :json -> "json"
         other -> raise ArgumentError, "as: must be :text or :json, got " <> inspect_atom(other)
       end
 
-    id = opt(opts, :id, nil) || :erlang.iolist_to_binary([type, " ", binding, " ", as, " ", key])
+    id =
+      Options.get(opts, :id, nil) ||
+        :erlang.iolist_to_binary([type, " ", binding, " ", as, " ", key])
+
     %{"id" => id, "type" => type, "binding" => binding, "key" => key, "as" => as}
   end
 
@@ -126,11 +129,4 @@ defmodule ElixirWorkers.KV do
   defp put_some(map, []), do: map
   defp put_some(map, [{_key, nil} | rest]), do: put_some(map, rest)
   defp put_some(map, [{key, value} | rest]), do: put_some(:maps.put(key, value, map), rest)
-
-  defp opt(opts, key, default) do
-    case :lists.keyfind(key, 1, opts) do
-      {^key, value} -> value
-      false -> default
-    end
-  end
 end

@@ -27,6 +27,8 @@ defmodule ElixirWorkers.String do
 
   import Kernel, except: [length: 1]
 
+  alias ElixirWorkers.Options
+
   # Elixir's String.split/1 and trim/1 whitespace: \t \n \v \f \r, space,
   # U+0085, U+1680, U+2000..U+2006, U+2008..U+200A, U+2028, U+2029, U+205F,
   # U+3000 (not the non-breaking U+00A0, U+2007, U+202F).
@@ -108,18 +110,18 @@ defmodule ElixirWorkers.String do
   def split(string, "", opts) do
     # the empty pattern matches before every codepoint and at the end
     pieces =
-      case opt(opts, :parts, :infinity) do
+      case Options.get(opts, :parts, :infinity) do
         1 -> [string]
         parts -> ["" | split_codepoints(string, decrement(parts))]
       end
 
-    if opt(opts, :trim, false), do: drop_empty(pieces), else: pieces
+    if Options.get(opts, :trim, false), do: drop_empty(pieces), else: pieces
   end
 
   def split(string, pattern, opts) when is_binary(string) do
     patterns = if is_list(pattern), do: drop_empty(pattern), else: pattern
-    parts = opt(opts, :parts, :infinity)
-    trim = opt(opts, :trim, false)
+    parts = Options.get(opts, :parts, :infinity)
+    trim = Options.get(opts, :trim, false)
 
     if patterns == [] do
       [string]
@@ -167,7 +169,7 @@ defmodule ElixirWorkers.String do
   """
   @spec replace(binary(), binary() | [binary()], binary(), keyword()) :: binary()
   def replace(string, pattern, replacement, opts \\ []) when is_binary(replacement) do
-    global = opt(opts, :global, true)
+    global = Options.get(opts, :global, true)
     patterns = if is_list(pattern), do: drop_empty(pattern), else: pattern
 
     cond do
@@ -563,11 +565,4 @@ defmodule ElixirWorkers.String do
   defp utf8_size(_c), do: 4
 
   defp drop_empty(patterns), do: :lists.filter(fn p -> p != "" end, patterns)
-
-  defp opt(opts, key, default) do
-    case :lists.keyfind(key, 1, opts) do
-      {^key, value} -> value
-      false -> default
-    end
-  end
 end

@@ -3,13 +3,13 @@
 defmodule ElixirWorkers.AppTest.Router do
   use ElixirWorkers.Router
 
-  get("/ok", ElixirWorkers.AppTest.Handlers, :ok)
-  get("/raise", ElixirWorkers.AppTest.Handlers, :raise_it)
-  get("/throw", ElixirWorkers.AppTest.Handlers, :throw_it)
-  get("/exit", ElixirWorkers.AppTest.Handlers, :exit_it)
-  get("/not-a-conn", ElixirWorkers.AppTest.Handlers, :not_a_conn)
-  get("/bad-header", ElixirWorkers.AppTest.Handlers, :bad_header)
-  get("/before-send", ElixirWorkers.AppTest.Handlers, :before_send)
+  get "/ok", ElixirWorkers.AppTest.Handlers, :ok
+  get "/raise", ElixirWorkers.AppTest.Handlers, :raise_it
+  get "/throw", ElixirWorkers.AppTest.Handlers, :throw_it
+  get "/exit", ElixirWorkers.AppTest.Handlers, :exit_it
+  get "/not-a-conn", ElixirWorkers.AppTest.Handlers, :not_a_conn
+  get "/bad-header", ElixirWorkers.AppTest.Handlers, :bad_header
+  get "/before-send", ElixirWorkers.AppTest.Handlers, :before_send
 end
 
 defmodule ElixirWorkers.AppTest.Handlers do

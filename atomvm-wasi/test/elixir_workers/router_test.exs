@@ -35,17 +35,17 @@ defmodule ElixirWorkers.RouterTest.Router do
 
   alias ElixirWorkers.RouterTest.{Gate, Handlers, Tag}
 
-  plug(Tag, value: "router")
-  plug(:count)
+  plug Tag, value: "router"
+  plug :count
 
-  get("/", Handlers, :index)
-  get("/users/new", Handlers, :new)
-  get("/users/:id", Handlers, :show)
-  put("/users/:id", Handlers, :show)
-  post("/users", Handlers, :create, plugs: [Gate, {Tag, value: "route"}])
-  get("/files/*path", Handlers, :files)
-  get("/admin", Handlers, :admin, plugs: [Gate])
-  head("/only-head", Handlers, :index)
+  get "/", Handlers, :index
+  get "/users/new", Handlers, :new
+  get "/users/:id", Handlers, :show
+  put "/users/:id", Handlers, :show
+  post "/users", Handlers, :create, plugs: [Gate, {Tag, value: "route"}]
+  get "/files/*path", Handlers, :files
+  get "/admin", Handlers, :admin, plugs: [Gate]
+  head "/only-head", Handlers, :index
 
   get "/hello/:first/:last" do
     text(conn, "hello #{first} #{last}")
@@ -61,8 +61,8 @@ end
 defmodule ElixirWorkers.RouterTest.CustomNotFound do
   use ElixirWorkers.Router
 
-  get("/*anything", ElixirWorkers.RouterTest.Handlers, :files, plugs: [])
-  post("/x", ElixirWorkers.RouterTest.Handlers, :index)
+  get "/*anything", ElixirWorkers.RouterTest.Handlers, :files, plugs: []
+  post "/x", ElixirWorkers.RouterTest.Handlers, :index
 
   def not_found(conn), do: html(conn, 404, "<h1>gone</h1>")
 end
@@ -176,7 +176,7 @@ defmodule ElixirWorkers.RouterTest do
   test "a plug that returns something else than a conn is an error" do
     defmodule BadPlugRouter do
       use ElixirWorkers.Router
-      plug(:bad)
+      plug :bad
       def bad(_conn, _opts), do: :oops
     end
 

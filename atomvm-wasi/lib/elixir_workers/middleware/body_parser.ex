@@ -18,11 +18,14 @@ defmodule ElixirWorkers.Middleware.BodyParser do
   Options: `max_bytes` (default 1 MB), `max_depth` (JSON nesting, default 64).
   """
 
-  alias ElixirWorkers.{Conn, JSON, URL}
+  alias ElixirWorkers.{Conn, JSON, Options, URL}
 
   @doc false
   def init(opts) do
-    %{max_bytes: opt(opts, :max_bytes, 1_000_000), max_depth: opt(opts, :max_depth, 64)}
+    %{
+      max_bytes: Options.get(opts, :max_bytes, 1_000_000),
+      max_depth: Options.get(opts, :max_depth, 64)
+    }
   end
 
   @doc false
@@ -94,11 +97,4 @@ defmodule ElixirWorkers.Middleware.BodyParser do
   defp json?("application/json"), do: true
   defp json?("application/" <> subtype), do: ElixirWorkers.String.ends_with?(subtype, "+json")
   defp json?(_), do: false
-
-  defp opt(opts, key, default) do
-    case :lists.keyfind(key, 1, opts) do
-      {^key, value} -> value
-      false -> default
-    end
-  end
 end

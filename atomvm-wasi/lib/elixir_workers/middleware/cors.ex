@@ -24,17 +24,17 @@ defmodule ElixirWorkers.Middleware.CORS do
     * `max_age` - seconds a preflight may be cached (default 86400)
   """
 
-  alias ElixirWorkers.Conn
+  alias ElixirWorkers.{Conn, Options}
 
   @doc false
   def init(opts) do
     %{
-      origins: opt(opts, :origins, "*"),
-      methods: join(opt(opts, :methods, ~w(GET HEAD POST PUT PATCH DELETE OPTIONS))),
-      headers: list_or_nil(opt(opts, :headers, nil)),
-      expose: list_or_nil(opt(opts, :expose, [])),
-      credentials: opt(opts, :credentials, false) == true,
-      max_age: :erlang.integer_to_binary(opt(opts, :max_age, 86400))
+      origins: Options.get(opts, :origins, "*"),
+      methods: join(Options.get(opts, :methods, ~w(GET HEAD POST PUT PATCH DELETE OPTIONS))),
+      headers: list_or_nil(Options.get(opts, :headers, nil)),
+      expose: list_or_nil(Options.get(opts, :expose, [])),
+      credentials: Options.get(opts, :credentials, false) == true,
+      max_age: :erlang.integer_to_binary(Options.get(opts, :max_age, 86400))
     }
   end
 
@@ -117,11 +117,4 @@ defmodule ElixirWorkers.Middleware.CORS do
 
   defp join([one]), do: one
   defp join([one | rest]), do: one <> ", " <> join(rest)
-
-  defp opt(opts, key, default) do
-    case :lists.keyfind(key, 1, opts) do
-      {^key, value} -> value
-      false -> default
-    end
-  end
 end

@@ -13,23 +13,13 @@ defmodule ElixirWorkers.Middleware.RequestId do
   `true`).
   """
 
-  alias ElixirWorkers.{Conn, Host}
+  alias ElixirWorkers.{Conn, Host, Options}
 
   @doc false
   def init(opts) do
-    header =
-      case :lists.keyfind(:header, 1, opts) do
-        {:header, name} -> ElixirWorkers.String.downcase(name, :ascii)
-        false -> "x-request-id"
-      end
-
-    trust =
-      case :lists.keyfind(:trust_incoming, 1, opts) do
-        {:trust_incoming, value} -> value == true
-        false -> true
-      end
-
-    {header, trust}
+    header = Options.get(opts, :header, "x-request-id")
+    trust = Options.get(opts, :trust_incoming, true) == true
+    {ElixirWorkers.String.downcase(header, :ascii), trust}
   end
 
   @doc false

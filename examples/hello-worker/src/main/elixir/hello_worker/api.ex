@@ -9,7 +9,11 @@ defmodule HelloWorker.Api do
   def health(conn), do: json(conn, %{"status" => "ok", "runtime" => "atomvm"})
 
   def echo(conn) do
-    json(conn, %{"method" => conn.method, "params" => conn.body_params, "query" => conn.query_params})
+    json(conn, %{
+      "method" => conn.method,
+      "params" => conn.body_params,
+      "query" => conn.query_params
+    })
   end
 
   # Reads the counter (one round trip to the host), answers, and writes the

@@ -68,7 +68,10 @@ defmodule HelloWorker.Pages do
           "<h1>Hello from Elixir</h1>\n",
           "<p class=\"lead\">This page was rendered by an Elixir handler running on AtomVM, compiled to WebAssembly.</p>\n",
           "<h2>What you get</h2>\n<ul class=\"features\">\n",
-          for({title, text} <- @features, do: ["<li><strong>", title, "</strong><br>", text, "</li>\n"]),
+          for(
+            {title, text} <- @features,
+            do: ["<li><strong>", title, "</strong><br>", text, "</li>\n"]
+          ),
           "</ul>\n",
           "<h2>How a request flows</h2>\n<ol>\n",
           for(step <- @steps, do: ["<li>", step, "</li>\n"]),
@@ -88,8 +91,18 @@ defmodule HelloWorker.Pages do
   @foot IO.iodata_to_binary([
           "</table>\n",
           "<h2>Routes of this worker</h2>\n<table>\n<tr><th>method</th><th>path</th><th>answers</th></tr>\n",
-          for({method, path, what} <- @routes,
-              do: ["<tr><td>", method, "</td><td><code>", path, "</code></td><td>", what, "</td></tr>\n"]),
+          for(
+            {method, path, what} <- @routes,
+            do: [
+              "<tr><td>",
+              method,
+              "</td><td><code>",
+              path,
+              "</code></td><td>",
+              what,
+              "</td></tr>\n"
+            ]
+          ),
           "</table>\n<p>Every response also carries a request id and security headers from the router's middleware.</p>\n",
           "<h2>Try</h2>\n<ul>\n",
           "<li><a href=\"/hello/world\"><code>/hello/world</code></a> - a route with a <code>:name</code> parameter</li>\n",
@@ -110,7 +123,10 @@ defmodule HelloWorker.Pages do
   def hello(%{path_params: %{"name" => name}} = conn) do
     html(conn, [
       "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Hello</title></head><body>\n",
-      HTML.to_iodata([HTML.tag("h1", ["Hello, ", name, "!"]), HTML.tag("p", HTML.link("Back to the start page", "/"))]),
+      HTML.to_iodata([
+        HTML.tag("h1", ["Hello, ", name, "!"]),
+        HTML.tag("p", HTML.link("Back to the start page", "/"))
+      ]),
       "\n</body></html>\n"
     ])
   end
@@ -129,5 +145,6 @@ defmodule HelloWorker.Pages do
   defp header_rows([]), do: []
   defp header_rows([{name, value} | rest]), do: [row(name, value) | header_rows(rest)]
 
-  defp row(name, value), do: ["<tr><th>", HTML.escape(name), "</th><td>", HTML.escape(value), "</td></tr>\n"]
+  defp row(name, value),
+    do: ["<tr><th>", HTML.escape(name), "</th><td>", HTML.escape(value), "</td></tr>\n"]
 end

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import dev.elixirworkers.wasi.testing.Skip;
 import java.io.IOException;
 import java.net.HttpURLConnection;
 import java.net.ServerSocket;
@@ -33,13 +34,14 @@ class BrowserIT {
         GeneratedProjectIT.atomvmSourceOrSkip("BrowserIT", "serve the generated project");
     Path chromium = Path.of(System.getProperty("chromium", "/usr/bin/chromium"));
     if (!Files.isExecutable(chromium)) {
-      skip(
+      Skip.because(
+          "BrowserIT",
           "no Chromium at "
               + chromium
               + ": install Debian's (scripts/setup.sh does) or set -Dchromium=<path>");
     }
-    if (!onPath("node") || !onPath("npm")) {
-      skip("no node/npm on the PATH: install Node.js 20+");
+    if (Skip.onPath("node").isEmpty() || Skip.onPath("npm").isEmpty()) {
+      Skip.because("BrowserIT", "no node/npm on the PATH: install Node.js 20+");
     }
     Path project = GeneratedProjectIT.generatedProject();
     Path browser = installPlaywrightCore();
@@ -201,22 +203,5 @@ class BrowserIT {
     try (ServerSocket socket = new ServerSocket(0)) {
       return socket.getLocalPort();
     }
-  }
-
-  static boolean onPath(String tool) {
-    String path = System.getenv("PATH");
-    if (path == null) {
-      return false;
-    }
-    for (String dir : path.split(java.io.File.pathSeparator)) {
-      if (!dir.isBlank() && Files.isExecutable(Path.of(dir, tool))) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  static void skip(String reason) {
-    GeneratedProjectIT.skip("BrowserIT", reason);
   }
 }

@@ -3,13 +3,13 @@ package dev.elixirworkers.archetype;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.elixirworkers.wasi.testing.Skip;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -30,15 +30,9 @@ class GeneratedProjectIT {
   static String atomvmSourceOrSkip(String test, String toDo) {
     String atomvm = System.getProperty("atomvm.source", "");
     if (atomvm.isBlank() || atomvm.startsWith("${")) {
-      skip(test, "no AtomVM source: set -Datomvm.source=<AtomVM checkout> to " + toDo);
+      Skip.because(test, "no AtomVM source: set -Datomvm.source=<AtomVM checkout> to " + toDo);
     }
     return atomvm;
-  }
-
-  /** Prints why {@code test} is skipped, then skips it. */
-  static void skip(String test, String reason) {
-    System.out.println("SKIPPED " + test + ": " + reason);
-    Assumptions.abort(reason);
   }
 
   /** The project archetype:integration-test generated from projects/default. */

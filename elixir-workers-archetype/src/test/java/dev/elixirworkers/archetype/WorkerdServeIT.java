@@ -3,6 +3,7 @@ package dev.elixirworkers.archetype;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.elixirworkers.wasi.testing.Skip;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -26,8 +27,8 @@ class WorkerdServeIT {
   void generatedProjectServesUnderWorkerd() throws Exception {
     String atomvm =
         GeneratedProjectIT.atomvmSourceOrSkip("WorkerdServeIT", "serve the generated project");
-    if (!BrowserIT.onPath("node") || !BrowserIT.onPath("npm")) {
-      GeneratedProjectIT.skip(
+    if (Skip.onPath("node").isEmpty() || Skip.onPath("npm").isEmpty()) {
+      Skip.because(
           "WorkerdServeIT", "no node/npm on the PATH: install Node.js 20+ (scripts/setup.sh does)");
     }
     Path project = GeneratedProjectIT.generatedProject();

@@ -26,6 +26,7 @@ import java.util.Locale;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -228,7 +229,9 @@ class ExampleWorkerdParityTest {
     same("HEAD", "/api/health", BROWSER, "");
   }
 
+  /** Measures; run with {@code -Dgroups=benchmark}. Every timed request must still be a 200. */
   @Test
+  @Tag("benchmark")
   void perRequestMediansOfBothHosts() throws IOException {
     try (DevServer server =
         DevServer.start(() -> runtime, DevServer.Options.builder().port(0).log(l -> {}).build())) {
@@ -238,12 +241,15 @@ class ExampleWorkerdParityTest {
         long[] workerd = new long[41];
         for (int i = 0; i < inJvm.length; i++) {
           long t0 = System.nanoTime();
-          jvm("GET", path, BROWSER, new byte[0]);
+          Answer fromJvm = jvm("GET", path, BROWSER, new byte[0]);
           long t1 = System.nanoTime();
-          http(server.port(), "GET", path, BROWSER, new byte[0]);
+          Answer fromDevServer = http(server.port(), "GET", path, BROWSER, new byte[0]);
           long t2 = System.nanoTime();
-          workerd("GET", path, BROWSER, new byte[0]);
+          Answer fromWorkerd = workerd("GET", path, BROWSER, new byte[0]);
           long t3 = System.nanoTime();
+          assertEquals(200, fromJvm.status(), "JVM host, GET " + path);
+          assertEquals(200, fromDevServer.status(), "JVM dev server, GET " + path);
+          assertEquals(200, fromWorkerd.status(), "workerd, GET " + path);
           inJvm[i] = t1 - t0;
           jvmHttp[i] = t2 - t1;
           workerd[i] = t3 - t2;

@@ -1,11 +1,11 @@
 package dev.elixirworkers.core;
 
+import dev.elixirworkers.wasi.testing.Skip;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Assumptions;
 
 /**
  * What the end-to-end tests share: the AtomVM source they need ({@code -Datomvm.source} or {@code
@@ -37,10 +37,9 @@ public final class GatedAtomVm {
   public static Path sourceOrSkip(String test, String purpose) {
     Optional<Path> source = source();
     if (source.isEmpty()) {
-      String reason =
-          "no AtomVM source: set -Datomvm.source=<AtomVM checkout> (or ATOMVM_SOURCE) " + purpose;
-      System.out.println("SKIPPED " + test + ": " + reason);
-      Assumptions.abort(reason);
+      Skip.because(
+          test,
+          "no AtomVM source: set -Datomvm.source=<AtomVM checkout> (or ATOMVM_SOURCE) " + purpose);
     }
     return source.get();
   }

@@ -4,7 +4,8 @@ import dev.elixirworkers.core.BuildLog;
 import dev.elixirworkers.core.compile.CompileResult.RootResult;
 import dev.elixirworkers.core.compile.CompileResult.Status;
 import dev.elixirworkers.core.util.Digests;
-import dev.elixirworkers.core.util.ProcessRunner;
+import dev.elixirworkers.core.util.ExternalCommand;
+import dev.elixirworkers.wasi.process.ProcessRunner;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -220,7 +221,7 @@ public final class BeamCompiler {
     }
     command.addAll(files);
     ProcessRunner.Result result =
-        ProcessRunner.run(command, elixir.environment(), null, elixir.timeout());
+        ExternalCommand.of(command).env(elixir.environment()).timeout(elixir.timeout()).result();
     Map<Path, String> given = new HashMap<>();
     for (String file : knownFiles) {
       given.put(Path.of(file).toAbsolutePath().normalize(), file);
@@ -232,8 +233,7 @@ public final class BeamCompiler {
     parsed.warnings().forEach(onWarning);
     if (result.exitCode() != 0) {
       if (parsed.errors().isEmpty()) {
-        throw new ExternalCommandException(
-            "erlc failed on the " + what, command, result.exitCode(), result.tail());
+        throw new ExternalCommandException("erlc failed on the " + what, result);
       }
       throw new CompilationFailedException(
           "Compiling the "
@@ -284,22 +284,18 @@ public final class BeamCompiler {
             script.toAbsolutePath().toString(),
             request.toAbsolutePath().toString());
     ProcessRunner.Result result =
-        ProcessRunner.run(command, elixir.environment(), null, elixir.timeout());
+        ExternalCommand.of(command).env(elixir.environment()).timeout(elixir.timeout()).result();
     ElixirDriver.Report parsed = ElixirDriver.readReport(report, given);
     delete(report);
     delete(request);
     parsed.warnings().forEach(onWarning);
     if (parsed.status() == null) {
       throw new ExternalCommandException(
-          "The Elixir compiler stopped before reporting on the " + what,
-          command,
-          result.exitCode(),
-          result.tail());
+          "The Elixir compiler stopped before reporting on the " + what, result);
     }
     if (!parsed.status().equals("ok")) {
       if (parsed.errors().isEmpty()) {
-        throw new ExternalCommandException(
-            "The Elixir compiler failed on the " + what, command, result.exitCode(), result.tail());
+        throw new ExternalCommandException("The Elixir compiler failed on the " + what, result);
       }
       throw new CompilationFailedException(
           "Compiling the " + what + " failed with " + parsed.errors().size() + " error(s):",

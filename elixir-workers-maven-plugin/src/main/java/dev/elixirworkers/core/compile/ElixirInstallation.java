@@ -1,6 +1,7 @@
 package dev.elixirworkers.core.compile;
 
-import dev.elixirworkers.core.util.ProcessRunner;
+import dev.elixirworkers.core.util.ExternalCommand;
+import dev.elixirworkers.wasi.process.ProcessRunner;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -129,12 +130,11 @@ public final class ElixirInstallation {
 
   private String ask(String what, List<String> command) {
     ProcessRunner.Result result =
-        ProcessRunner.run(command, environment(), null, Duration.ofMinutes(1));
+        ExternalCommand.of(command).env(environment()).timeout(Duration.ofMinutes(1)).result();
     List<String> lines =
         result.lines().stream().map(String::trim).filter(l -> !l.isEmpty()).toList();
     if (result.exitCode() != 0 || lines.isEmpty()) {
-      throw new ExternalCommandException(
-          "Could not read the " + what, command, result.exitCode(), result.tail());
+      throw new ExternalCommandException("Could not read the " + what, result);
     }
     return lines.get(lines.size() - 1);
   }

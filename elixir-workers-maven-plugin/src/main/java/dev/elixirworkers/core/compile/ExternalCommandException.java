@@ -1,6 +1,7 @@
 package dev.elixirworkers.core.compile;
 
-import dev.elixirworkers.core.util.ProcessRunner;
+import dev.elixirworkers.core.util.ExternalCommand;
+import dev.elixirworkers.wasi.process.ProcessRunner;
 import java.util.List;
 
 /** A tool ran but failed in a way that is not a located compile error; quotes what it said. */
@@ -8,6 +9,13 @@ public class ExternalCommandException extends CompileException {
   private final List<String> command;
   private final int exitCode;
   private final List<String> outputTail;
+
+  /**
+   * {@code what} failed: the command, its exit code and the tail of its output from {@code result}.
+   */
+  public ExternalCommandException(String what, ProcessRunner.Result result) {
+    this(what, result.command(), result.exitCode(), result.tail(ExternalCommand.TAIL_LINES));
+  }
 
   public ExternalCommandException(
       String what, List<String> command, int exitCode, List<String> outputTail) {

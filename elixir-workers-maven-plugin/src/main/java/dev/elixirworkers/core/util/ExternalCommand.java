@@ -1,6 +1,8 @@
 package dev.elixirworkers.core.util;
 
 import dev.elixirworkers.core.BuildException;
+import dev.elixirworkers.wasi.process.ProcessRunner;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -9,15 +11,22 @@ import java.util.Map;
 import java.util.function.Consumer;
 
 /**
- * A tool run that must succeed: a non-zero exit becomes a {@link BuildException} quoting the
- * command, its exit code and the tail of its output.
+ * How the plugin runs a tool: {@link ProcessRunner} (merged output read on its own thread, killed
+ * at the timeout), with a command that cannot start, or an interrupted build, as a {@link
+ * BuildException}. {@link #run} requires exit code 0 and otherwise throws one quoting the command,
+ * its exit code (or the timeout) and the tail of its output; {@link #result} leaves the exit code
+ * to the caller.
  */
 public final class ExternalCommand {
-  private static final Duration TIMEOUT = Duration.ofMinutes(30);
+  /** How many lines of a failed tool's output its error quotes. */
+  public static final int TAIL_LINES = 30;
+
+  private static final Duration DEFAULT_TIMEOUT = Duration.ofMinutes(30);
 
   private final List<String> command;
   private final Map<String, String> environment = new LinkedHashMap<>();
   private Path directory;
+  private Duration timeout = DEFAULT_TIMEOUT;
 
   private ExternalCommand(List<String> command) {
     this.command = List.copyOf(command);
@@ -41,21 +50,40 @@ public final class ExternalCommand {
     return this;
   }
 
+  public ExternalCommand env(Map<String, String> variables) {
+    environment.putAll(variables);
+    return this;
+  }
+
+  /** How long the tool may run before it is killed (default 30 minutes). */
+  public ExternalCommand timeout(Duration timeout) {
+    this.timeout = timeout;
+    return this;
+  }
+
   /** Runs to completion, handing each output line to {@code onLine}; returns all lines. */
   public List<String> run(Consumer<String> onLine) {
-    ProcessRunner.Result result =
-        ProcessRunner.run(command, environment, directory, TIMEOUT, onLine);
+    ProcessRunner.Result result = result(onLine);
     if (result.exitCode() != 0) {
-      String tail = String.join("\n", result.tail());
-      throw new BuildException(
-          "`"
-              + String.join(" ", command)
-              + "` "
-              + (result.exitCode() == ProcessRunner.TIMED_OUT
-                  ? "did not finish within " + TIMEOUT.toMinutes() + " minutes"
-                  : "failed with exit code " + result.exitCode())
-              + (tail.isEmpty() ? "" : ":\n" + tail));
+      throw new BuildException(result.failure(TAIL_LINES));
     }
     return result.lines();
+  }
+
+  /** Runs to its exit or the timeout, whatever the exit code. */
+  public ProcessRunner.Result result() {
+    return result(line -> {});
+  }
+
+  private ProcessRunner.Result result(Consumer<String> onLine) {
+    String commandLine = String.join(" ", command);
+    try {
+      return ProcessRunner.run(command, environment, directory, timeout, onLine);
+    } catch (IOException e) {
+      throw new BuildException("Could not start `" + commandLine + "`: " + e.getMessage(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new BuildException("Interrupted while running `" + commandLine + "`", e);
+    }
   }
 }

@@ -5,7 +5,7 @@ import dev.elixirworkers.core.BuildLog;
 import dev.elixirworkers.core.bundle.WorkerScripts;
 import dev.elixirworkers.core.util.Digests;
 import dev.elixirworkers.core.util.ExternalCommand;
-import dev.elixirworkers.core.util.ProcessRunner;
+import dev.elixirworkers.wasi.process.ProcessRunner;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -261,8 +261,7 @@ public final class Wrangler {
 
   private static void checkNodeVersion(Path node) {
     ProcessRunner.Result result =
-        ProcessRunner.run(
-            List.of(node.toString(), "--version"), Map.of(), null, NODE_VERSION_TIMEOUT);
+        ExternalCommand.of(node.toString(), "--version").timeout(NODE_VERSION_TIMEOUT).result();
     String output = String.join("\n", result.lines()).trim();
     Matcher m = Pattern.compile("v(\\d+)\\.").matcher(output);
     if (result.exitCode() != 0 || !m.find()) {

@@ -2,16 +2,16 @@ package dev.elixirworkers.core.avm;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.elixirworkers.wasi.process.ProcessRunner;
+import dev.elixirworkers.wasi.testing.Skip;
 import java.io.IOException;
 import java.net.URISyntaxException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Assumptions;
 
 /** Compiles the test sources with the real erlc and elixirc, so the packer sees real BEAMs. */
 final class Fixtures {
@@ -56,38 +56,22 @@ final class Fixtures {
   }
 
   private static String tool(String name) {
-    for (String dir : System.getenv().getOrDefault("PATH", "").split(java.io.File.pathSeparator)) {
-      if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, name))) {
-        return Path.of(dir, name).toString();
-      }
-    }
-    String reason =
-        name
-            + " is not on the PATH: the packer tests compile real BEAM files and need Erlang/Elixir";
-    System.out.println("SKIPPED: " + reason);
-    Assumptions.abort(reason);
-    return name;
+    return Skip.unlessOnPath(
+            "the BEAM packer tests", name, "they compile real BEAM files and need Erlang/Elixir")
+        .toString();
   }
 
   private static void run(List<String> command) throws IOException, InterruptedException {
-    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-    process.getOutputStream().close();
-    String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    if (!process.waitFor(5, TimeUnit.MINUTES)) {
-      process.destroyForcibly();
-    }
-    assertEquals(0, process.exitValue(), String.join(" ", command) + "\n" + output);
+    ProcessRunner.Result result = ProcessRunner.run(command, Duration.ofMinutes(5));
+    assertEquals(0, result.exitCode(), result.failure(Integer.MAX_VALUE));
   }
 
   /** Runs an Erlang expression (ending with halt()) and returns its output. */
   static String erl(String expression) throws IOException, InterruptedException {
-    String erl = tool("erl");
-    Process process =
-        new ProcessBuilder(erl, "-noshell", "-eval", expression).redirectErrorStream(true).start();
-    process.getOutputStream().close();
-    String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    process.waitFor(2, TimeUnit.MINUTES);
-    assertEquals(0, process.exitValue(), output);
-    return output;
+    ProcessRunner.Result result =
+        ProcessRunner.run(
+            List.of(tool("erl"), "-noshell", "-eval", expression), Duration.ofMinutes(2));
+    assertEquals(0, result.exitCode(), result.failure(Integer.MAX_VALUE));
+    return String.join("\n", result.lines());
   }
 }

@@ -9,19 +9,18 @@ import dev.elixirworkers.core.BuildException;
 import dev.elixirworkers.core.GatedAtomVm;
 import dev.elixirworkers.core.avm.BeamFile;
 import dev.elixirworkers.core.vm.AdapterSources;
-import java.io.File;
+import dev.elixirworkers.wasi.process.ProcessRunner;
+import dev.elixirworkers.wasi.testing.Skip;
 import java.io.IOException;
 import java.net.URISyntaxException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -317,24 +316,13 @@ class CompatibilityCheckerTest {
   }
 
   private static String tool(String name) {
-    for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
-      if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, name))) {
-        return Path.of(dir, name).toString();
-      }
-    }
-    String reason = name + " is not on the PATH: these tests compile real BEAM files";
-    System.out.println("SKIPPED CompatibilityCheckerTest: " + reason);
-    Assumptions.abort(reason);
-    return name;
+    return Skip.unlessOnPath(
+            "CompatibilityCheckerTest", name, "these tests compile real BEAM files")
+        .toString();
   }
 
   private static void run(List<String> command) throws IOException, InterruptedException {
-    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-    process.getOutputStream().close();
-    String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    if (!process.waitFor(5, TimeUnit.MINUTES)) {
-      process.destroyForcibly();
-    }
-    assertEquals(0, process.exitValue(), String.join(" ", command) + "\n" + output);
+    ProcessRunner.Result result = ProcessRunner.run(command, Duration.ofMinutes(5));
+    assertEquals(0, result.exitCode(), result.failure(Integer.MAX_VALUE));
   }
 }

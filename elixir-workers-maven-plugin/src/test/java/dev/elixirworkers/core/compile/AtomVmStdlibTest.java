@@ -11,6 +11,7 @@ import dev.elixirworkers.core.avm.AvmArchive;
 import dev.elixirworkers.core.avm.AvmPacker;
 import dev.elixirworkers.core.avm.PackRequest;
 import dev.elixirworkers.core.avm.PackResult;
+import dev.elixirworkers.wasi.testing.Skip;
 import java.io.IOException;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
@@ -19,7 +20,6 @@ import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -36,13 +36,10 @@ class AtomVmStdlibTest {
       toolchain.erlc();
       toolchain.elixir();
     } catch (ToolNotFoundException e) {
-      skip("erlc/elixir not on the PATH, standard library tests need them: " + e.getMessage());
+      Skip.because(
+          "AtomVmStdlibTest",
+          "erlc/elixir not on the PATH, standard library tests need them: " + e.getMessage());
     }
-  }
-
-  private static void skip(String reason) {
-    System.out.println("SKIPPED: " + reason);
-    Assumptions.abort(reason);
   }
 
   /**
@@ -137,7 +134,8 @@ class AtomVmStdlibTest {
   void compilesTheRealStandardLibraryAndPacksAHelloModuleWithIt() throws Exception {
     Optional<Path> source = atomvmSource();
     if (source.isEmpty()) {
-      skip(
+      Skip.because(
+          "compilesTheRealStandardLibraryAndPacksAHelloModuleWithIt",
           "no AtomVM source tree: set -Datomvm.source=/path/to/AtomVM (or ATOMVM_SOURCE) to"
               + " compile the real standard library");
     }

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.elixirworkers.core.BuildLog;
 import dev.elixirworkers.core.RecordingLog;
 import dev.elixirworkers.core.compile.CompileResult.Status;
+import dev.elixirworkers.wasi.testing.Skip;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,9 +31,9 @@ class BeamCompilerTest {
       toolchain.erlc();
       toolchain.elixir();
     } catch (ToolNotFoundException e) {
-      String reason = "erlc/elixir not on the PATH, compiler tests need them: " + e.getMessage();
-      System.out.println("SKIPPED: " + reason);
-      org.junit.jupiter.api.Assumptions.abort(reason);
+      Skip.because(
+          "BeamCompilerTest",
+          "erlc/elixir not on the PATH, compiler tests need them: " + e.getMessage());
     }
   }
 

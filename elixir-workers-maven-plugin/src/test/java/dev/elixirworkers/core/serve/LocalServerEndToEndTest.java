@@ -29,14 +29,15 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 
 /**
- * The JVM dev server on the example worker with the real AtomVM: requests, throughput, live reload
- * of an edited source, and a compile error shown as an error page while the server keeps running.
- * Runs when {@code -Datomvm.source} or {@code ATOMVM_SOURCE} names an AtomVM checkout; otherwise it
- * is skipped and says why.
+ * The JVM dev server on the example worker with the real AtomVM: requests, throughput (a benchmark,
+ * {@code -Dgroups=benchmark}), live reload of an edited source, and a compile error shown as an
+ * error page while the server keeps running. Runs when {@code -Datomvm.source} or {@code
+ * ATOMVM_SOURCE} names an AtomVM checkout; otherwise it is skipped and says why.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class LocalServerEndToEndTest {
@@ -137,8 +138,10 @@ class LocalServerEndToEndTest {
     assertTrue(log.contains("rounds=1 needs=0 effects=0"), log.lines.toString());
   }
 
+  /** Measures; run with {@code -Dgroups=benchmark}. No request may fail. */
   @Test
   @Order(2)
+  @Tag("benchmark")
   void throughputOnTheExample() throws Exception {
     for (String path : List.of("/api/health", "/")) {
       load(path, 40); // warm-up

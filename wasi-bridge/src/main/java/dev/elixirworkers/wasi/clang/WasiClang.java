@@ -1,5 +1,6 @@
 package dev.elixirworkers.wasi.clang;
 
+import dev.elixirworkers.wasi.process.ProcessRunner;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
@@ -51,6 +52,10 @@ public final class WasiClang {
   static final String SYSROOT_DIR = "wasi-sysroot";
   private static final Duration VERSION_TIMEOUT = Duration.ofSeconds(30);
   private static final Duration COMPILE_TIMEOUT = Duration.ofMinutes(30);
+
+  /** How many lines of a failed command's output its error quotes. */
+  private static final int TAIL_LINES = 40;
+
   private static final Pattern VERSIONED = Pattern.compile("(?:clang|llvm)-(\\d+)");
   private static final List<String> BUILTINS =
       List.of(
@@ -215,16 +220,33 @@ public final class WasiClang {
       throw new WasiClangException(
           "Could not create the directory of " + outputWasm + ": " + e.getMessage(), e);
     }
-    Commands.Result result = Commands.run(command, COMPILE_TIMEOUT);
+    ProcessRunner.Result result = runTool(command, COMPILE_TIMEOUT);
     if (result.exitCode() != 0) {
-      String tail = result.tail();
-      throw new WasiClangException(
-          "`"
-              + result.commandLine()
-              + "` failed with exit code "
-              + result.exitCode()
-              + (tail.isBlank() ? "" : ":\n" + tail));
+      throw new WasiClangException(result.failure(TAIL_LINES));
     }
+  }
+
+  /**
+   * Runs a toolchain command to its exit. One that cannot start, runs past {@code timeout} (and is
+   * stopped) or is interrupted is a {@link WasiClangException}; any exit code is returned.
+   */
+  private static ProcessRunner.Result runTool(List<String> command, Duration timeout)
+      throws WasiClangException {
+    ProcessRunner.Result result;
+    try {
+      result = ProcessRunner.run(command, timeout);
+    } catch (IOException e) {
+      throw new WasiClangException(
+          "Could not run `" + ProcessRunner.commandLine(command) + "`: " + e.getMessage(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new WasiClangException(
+          "Interrupted while running `" + ProcessRunner.commandLine(command) + "`", e);
+    }
+    if (result.timedOut()) {
+      throw new WasiClangException(result.failure(TAIL_LINES));
+    }
+    return result;
   }
 
   @Override
@@ -573,21 +595,21 @@ public final class WasiClang {
 
     /** The first line of {@code clang --version}, or null (with a note) when it does not run. */
     private String versionOf(Path clang) throws WasiClangException {
-      Commands.Result result;
+      ProcessRunner.Result result;
       try {
-        result = Commands.run(List.of(clang.toString(), "--version"), VERSION_TIMEOUT);
+        result = runTool(List.of(clang.toString(), "--version"), VERSION_TIMEOUT);
       } catch (WasiClangException e) {
         notes.add(clang + ": " + e.getMessage());
         return null;
       }
-      String first = result.output().lines().findFirst().orElse("").trim();
+      String first = result.lines().stream().findFirst().orElse("").trim();
       if (result.exitCode() != 0 || first.isEmpty()) {
         notes.add(
             clang
                 + ": `--version` failed with exit code "
                 + result.exitCode()
                 + ": "
-                + result.tail());
+                + String.join("\n", result.tail(TAIL_LINES)));
         return null;
       }
       return first;
