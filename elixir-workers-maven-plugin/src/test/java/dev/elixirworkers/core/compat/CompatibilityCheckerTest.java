@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.elixirworkers.core.BuildException;
 import dev.elixirworkers.core.GatedAtomVm;
-import dev.elixirworkers.core.avm.BeamFile;
+import dev.elixirworkers.core.beam.BeamFile;
 import dev.elixirworkers.core.vm.AdapterSources;
 import java.io.File;
 import java.io.IOException;

@@ -1,4 +1,4 @@
-package dev.elixirworkers.core.avm;
+package dev.elixirworkers.core.beam;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -13,11 +13,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
 
-/** Compiles the test sources with the real erlc and elixirc, so the packer sees real BEAMs. */
-final class Fixtures {
+/** Compiles the test sources with the real erlc and elixirc, so the tests see real BEAMs. */
+public final class Fixtures {
   private Fixtures() {}
 
-  static Path resource(String name) {
+  public static Path resource(String name) {
     try {
       return Path.of(Fixtures.class.getResource("/" + name).toURI());
     } catch (URISyntaxException e) {
@@ -26,7 +26,7 @@ final class Fixtures {
   }
 
   /** Compiles every .erl (erlc) and .ex (elixirc) file of {@code sources} into {@code out}. */
-  static Path compile(Path sources, Path out) throws IOException, InterruptedException {
+  public static Path compile(Path sources, Path out) throws IOException, InterruptedException {
     Files.createDirectories(out);
     List<String> erl = new ArrayList<>();
     List<String> ex = new ArrayList<>();
@@ -62,8 +62,7 @@ final class Fixtures {
       }
     }
     String reason =
-        name
-            + " is not on the PATH: the packer tests compile real BEAM files and need Erlang/Elixir";
+        name + " is not on the PATH: these tests compile real BEAM files and need Erlang/Elixir";
     System.out.println("SKIPPED: " + reason);
     Assumptions.abort(reason);
     return name;
@@ -80,7 +79,7 @@ final class Fixtures {
   }
 
   /** Runs an Erlang expression (ending with halt()) and returns its output. */
-  static String erl(String expression) throws IOException, InterruptedException {
+  public static String erl(String expression) throws IOException, InterruptedException {
     String erl = tool("erl");
     Process process =
         new ProcessBuilder(erl, "-noshell", "-eval", expression).redirectErrorStream(true).start();
