@@ -8,20 +8,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.elixirworkers.core.BuildException;
 import dev.elixirworkers.core.GatedAtomVm;
 import dev.elixirworkers.core.beam.BeamFile;
+import dev.elixirworkers.core.beam.Fixtures;
 import dev.elixirworkers.core.vm.AdapterSources;
-import java.io.File;
 import java.io.IOException;
-import java.net.URISyntaxException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -42,31 +36,14 @@ class CompatibilityCheckerTest {
 
   @BeforeAll
   static void compile() throws Exception {
-    Path root = resource("compat");
+    Path root = Fixtures.resource("compat");
     source = root.resolve("app/shouter.ex").toAbsolutePath().normalize();
-    app = work.resolve("app");
-    stdlib = work.resolve("stdlib");
-    Files.createDirectories(app);
-    Files.createDirectories(stdlib);
-    run(
-        List.of(
-            tool("elixirc"),
-            "-o",
-            app.toString(),
-            source.toString(),
-            root.resolve("app/string_stand_in.ex").toString()));
-    List<String> erlc = new ArrayList<>(List.of(tool("erlc"), "-o", stdlib.toString()));
-    try (Stream<Path> files = Files.list(root.resolve("stdlib"))) {
-      files.sorted().forEach(f -> erlc.add(f.toString()));
-    }
-    run(erlc);
-    standIns = Files.createDirectories(work.resolve("stand-ins"));
-    List<String> standInCompile = new ArrayList<>(List.of(tool("erlc"), "-o", standIns.toString()));
-    try (Stream<Path> files =
-        Files.list(AdapterSources.extractTo(work.resolve("adapter")).resolve("stand-ins"))) {
-      files.sorted().forEach(f -> standInCompile.add(f.toString()));
-    }
-    run(standInCompile);
+    app = Fixtures.compile(root.resolve("app"), work.resolve("app"));
+    stdlib = Fixtures.compile(root.resolve("stdlib"), work.resolve("stdlib"));
+    standIns =
+        Fixtures.compile(
+            AdapterSources.extractTo(work.resolve("adapter")).resolve("stand-ins"),
+            work.resolve("stand-ins"));
     natives = AtomVmNatives.read(nativeTables(work.resolve("atomvm")), root.resolve("adapter"));
   }
 
@@ -308,33 +285,5 @@ class CompatibilityCheckerTest {
         "<compatibility> is 'strict' — use warn (report calls AtomVM does not have), error (fail"
             + " the build on them) or off",
         e.getMessage());
-  }
-
-  // ---------------------------------------------------------------------------------------------
-
-  private static Path resource(String name) throws URISyntaxException {
-    return Path.of(CompatibilityCheckerTest.class.getResource("/" + name).toURI());
-  }
-
-  private static String tool(String name) {
-    for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
-      if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, name))) {
-        return Path.of(dir, name).toString();
-      }
-    }
-    String reason = name + " is not on the PATH: these tests compile real BEAM files";
-    System.out.println("SKIPPED CompatibilityCheckerTest: " + reason);
-    Assumptions.abort(reason);
-    return name;
-  }
-
-  private static void run(List<String> command) throws IOException, InterruptedException {
-    Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-    process.getOutputStream().close();
-    String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    if (!process.waitFor(5, TimeUnit.MINUTES)) {
-      process.destroyForcibly();
-    }
-    assertEquals(0, process.exitValue(), String.join(" ", command) + "\n" + output);
   }
 }
