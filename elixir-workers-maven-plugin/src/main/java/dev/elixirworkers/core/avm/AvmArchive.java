@@ -89,14 +89,14 @@ public final class AvmArchive {
   public static AvmArchive parse(byte[] bytes, String origin) {
     if (bytes.length < HEADER.length
         || !Arrays.equals(bytes, 0, HEADER.length, HEADER, 0, HEADER.length)) {
-      throw new BeamFormatException(origin + " is not an AtomVM archive (bad header)");
+      throw new PackException(origin + " is not an AtomVM archive (bad header)");
     }
     ByteBuffer in = ByteBuffer.wrap(bytes);
     List<Section> sections = new ArrayList<>();
     int offset = HEADER.length;
     while (true) {
       if (offset + 12 > bytes.length) {
-        throw new BeamFormatException(origin + " ends without an end section");
+        throw new PackException(origin + " ends without an end section");
       }
       long size = Integer.toUnsignedLong(in.getInt(offset));
       int flags = in.getInt(offset + 4);
@@ -104,7 +104,7 @@ public final class AvmArchive {
         break;
       }
       if (size < 16 || offset + size > bytes.length) {
-        throw new BeamFormatException(
+        throw new PackException(
             origin + ": section at offset " + offset + " has an impossible size " + size);
       }
       int nameStart = offset + 12;
@@ -113,7 +113,7 @@ public final class AvmArchive {
         nameEnd++;
       }
       String name = new String(bytes, nameStart, nameEnd - nameStart, StandardCharsets.UTF_8);
-      int dataStart = offset + BeamFile.align4(12 + (nameEnd - nameStart) + 1);
+      int dataStart = offset + align4(12 + (nameEnd - nameStart) + 1);
       int dataEnd = (int) (offset + size);
       if ((flags & BEAM_CODE_FLAG) != 0 && dataStart + 8 <= dataEnd) {
         long form = Integer.toUnsignedLong(in.getInt(dataStart + 4));
@@ -141,8 +141,8 @@ public final class AvmArchive {
 
   private static void writeSection(ByteArrayOutputStream out, String name, int flags, byte[] data) {
     byte[] nameBytes = name.getBytes(StandardCharsets.UTF_8);
-    int header = BeamFile.align4(12 + nameBytes.length + 1);
-    int size = header + BeamFile.align4(data.length);
+    int header = align4(12 + nameBytes.length + 1);
+    int size = header + align4(data.length);
     ByteBuffer section = ByteBuffer.allocate(size);
     section.putInt(size).putInt(flags).putInt(0).put(nameBytes);
     section.position(header);
@@ -161,5 +161,9 @@ public final class AvmArchive {
   /** Section names in archive order. */
   public List<String> names() {
     return sections.stream().map(Section::name).toList();
+  }
+
+  private static int align4(int size) {
+    return (size + 3) & ~3;
   }
 }

@@ -2,6 +2,7 @@ package dev.elixirworkers.core.avm;
 
 import dev.elixirworkers.core.avm.PackResult.PackedModule;
 import dev.elixirworkers.core.avm.PackResult.Reason;
+import dev.elixirworkers.core.beam.BeamFile;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -107,7 +108,7 @@ public final class AvmPacker {
               ? candidate.beam()
               : BeamFunctionRemoval.removeFrom(candidate.beam(), functions)
                   .orElse(candidate.beam());
-      byte[] data = beam.stripped(request.keepLineTables());
+      byte[] data = AtomVmChunks.strip(beam, request.keepLineTables());
       int flags =
           module.equals(start)
               ? AvmArchive.BEAM_CODE_FLAG | AvmArchive.BEAM_START_FLAG
@@ -354,7 +355,7 @@ public final class AvmPacker {
             call(mfa, Reason.IMPORT, module);
           }
         }
-        LiteralReferences literals = beam.literalReferences();
+        LiteralReferences literals = LiteralReferences.of(beam);
         for (String funModule : literals.funModules()) {
           call(funModule + ":", Reason.FUN_LITERAL, module);
         }

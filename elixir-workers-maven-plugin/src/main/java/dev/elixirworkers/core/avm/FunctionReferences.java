@@ -1,6 +1,10 @@
 package dev.elixirworkers.core.avm;
 
-import java.nio.ByteBuffer;
+import dev.elixirworkers.core.beam.BeamFile;
+import dev.elixirworkers.core.beam.BeamOpcodes;
+import dev.elixirworkers.core.beam.CodeChunk;
+import dev.elixirworkers.core.beam.Instruction;
+import dev.elixirworkers.core.beam.Operand;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -12,16 +16,15 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * What each function of a module refers to, decoded from its {@code Code} chunk instruction by
- * instruction (the compact term encoding of the BEAM file format): the local functions it calls
- * ({@code call}, {@code call_last}, {@code call_only}) or makes funs of ({@code make_fun2/3}
- * through {@code FunT}), the imports it calls ({@code call_ext*}, {@code bif*}, {@code gc_bif*}),
- * the atoms it uses as operands (the {@code func_info} header excepted) and the atoms and external
- * funs of the literals it loads.
+ * What each function of a module refers to, from its {@code Code} chunk instruction by instruction:
+ * the local functions it calls ({@code call}, {@code call_last}, {@code call_only}) or makes funs
+ * of ({@code make_fun2/3} through {@code FunT}), the imports it calls ({@code call_ext*}, {@code
+ * bif*}, {@code gc_bif*}), the atoms it uses as operands (the {@code func_info} header excepted)
+ * and the atoms and external funs of the literals it loads.
  *
  * <p>{@link #of} is empty when the module cannot be followed function by function: an instruction
- * this decoder does not know (a newer compiler), a literal it cannot decode, or damaged code. The
- * packer then treats the module as one unit, the way it did before functions were followed.
+ * that cannot be decoded (a newer compiler), a literal that cannot, or damaged code. The packer
+ * then treats the module as one unit, the way it did before functions were followed.
  */
 final class FunctionReferences {
 
@@ -43,14 +46,9 @@ final class FunctionReferences {
       Set<String> atoms,
       Set<String> literalAtoms) {}
 
-  private static final int OP_LABEL = 1;
-  private static final int OP_FUNC_INFO = 2;
-  private static final int OP_INT_CODE_END = 3;
-  private static final int OP_MAKE_FUN2 = 103;
-  private static final int OP_MAKE_FUN3 = 171;
-
   /** Local calls: {@code call}, {@code call_last}, {@code call_only}; the label is operand 1. */
-  private static final Set<Integer> LOCAL_CALL = Set.of(4, 5, 6);
+  private static final Set<Integer> LOCAL_CALL =
+      Set.of(BeamOpcodes.CALL, BeamOpcodes.CALL_LAST, BeamOpcodes.CALL_ONLY);
 
   private FunctionReferences() {}
 
@@ -64,14 +62,11 @@ final class FunctionReferences {
   }
 
   private static Map<String, Function> decode(BeamFile beam) {
-    Optional<byte[]> code = beam.chunk("Code");
+    Optional<CodeChunk> code = CodeChunk.of(beam);
     if (code.isEmpty()) {
       return null;
     }
-    List<LiteralReferences> literals =
-        beam.uncompressedLiterals()
-            .map(table -> LiteralReferences.scanEach(table, beam.module()))
-            .orElse(List.of());
+    List<LiteralReferences> literals = LiteralReferences.ofEach(beam);
     List<String> atoms = beam.atoms();
     List<BeamFile.Import> imports = beam.imports();
 
@@ -82,28 +77,16 @@ final class FunctionReferences {
     String current = null;
     Function fn = null;
 
-    ByteBuffer in = ByteBuffer.wrap(code.get());
-    int headerSize = in.getInt();
-    in.position(4 + headerSize);
-    List<long[]> operands = new ArrayList<>();
-    Set<Long> atomIndexes = new TreeSet<>();
-    List<Integer> literalIndexes = new ArrayList<>();
-    while (in.hasRemaining()) {
-      int op = Byte.toUnsignedInt(in.get());
-      if (!BeamOpcodes.known(op)) {
-        return null;
-      }
-      operands.clear();
-      atomIndexes.clear();
-      literalIndexes.clear();
-      for (int i = 0; i < BeamOpcodes.arity(op); i++) {
-        operands.add(operand(in, atomIndexes, literalIndexes));
-      }
-      if (op == OP_INT_CODE_END) {
+    for (Instruction instruction : code.get()) {
+      int op = instruction.opcode();
+      if (op == BeamOpcodes.INT_CODE_END) {
         break;
       }
-      if (op == OP_FUNC_INFO) {
-        current = atoms.get((int) operands.get(1)[1] - 1) + "/" + operands.get(2)[1];
+      if (op == BeamOpcodes.FUNC_INFO) {
+        current =
+            atoms.get((int) instruction.operand(1).value() - 1)
+                + "/"
+                + instruction.operand(2).value();
         fn =
             new Function(
                 new TreeSet<>(),
@@ -114,12 +97,23 @@ final class FunctionReferences {
         functions.put(current, fn);
         continue;
       }
-      if (op == OP_LABEL) {
-        labels.put(operands.get(0)[1], current);
+      if (op == BeamOpcodes.LABEL) {
+        labels.put(instruction.operand(0).value(), current);
         continue;
       }
+      Set<Long> atomIndexes = new TreeSet<>();
+      List<Integer> literalIndexes = new ArrayList<>();
+      for (Operand operand : instruction.allOperands()) {
+        if (operand.kind() == Operand.Kind.FLOAT) {
+          return null; // code from before OTP 20, which this was never checked against
+        } else if (operand.isAtom()) {
+          atomIndexes.add(operand.value());
+        } else if (operand.kind() == Operand.Kind.LITERAL) {
+          literalIndexes.add((int) operand.value());
+        }
+      }
       if (fn == null) {
-        if (!atomIndexes.isEmpty() || !literalIndexes.isEmpty() || op != 153) {
+        if (!atomIndexes.isEmpty() || !literalIndexes.isEmpty() || op != BeamOpcodes.LINE) {
           return null; // something before the first function other than a line: unexpected
         }
         continue;
@@ -141,11 +135,15 @@ final class FunctionReferences {
         }
       }
       if (LOCAL_CALL.contains(op)) {
-        localLabels.computeIfAbsent(current, k -> new ArrayList<>()).add((int) operands.get(1)[1]);
-      } else if (op == OP_MAKE_FUN2 || op == OP_MAKE_FUN3) {
-        funIndexes.computeIfAbsent(current, k -> new ArrayList<>()).add((int) operands.get(0)[1]);
+        localLabels
+            .computeIfAbsent(current, k -> new ArrayList<>())
+            .add((int) instruction.operand(1).value());
+      } else if (op == BeamOpcodes.MAKE_FUN2 || op == BeamOpcodes.MAKE_FUN3) {
+        funIndexes
+            .computeIfAbsent(current, k -> new ArrayList<>())
+            .add((int) instruction.operand(0).value());
       } else if (BeamOpcodes.importOperand(op) >= 0) {
-        BeamFile.Import imp = imports.get((int) operands.get(BeamOpcodes.importOperand(op))[1]);
+        BeamFile.Import imp = imports.get(instruction.importIndex());
         fn.externals().add(imp.module() + ":" + imp.function() + "/" + imp.arity());
       }
     }
@@ -183,70 +181,10 @@ final class FunctionReferences {
 
   /** The entry label of each {@code FunT} entry, by index. */
   private static List<Long> funTableLabels(BeamFile beam) {
-    Optional<byte[]> funT = beam.chunk("FunT");
-    if (funT.isEmpty()) {
-      return List.of();
-    }
-    ByteBuffer in = ByteBuffer.wrap(funT.get());
-    int count = in.getInt();
-    List<Long> result = new ArrayList<>(count);
-    for (int i = 0; i < count; i++) {
-      in.getInt(); // function atom
-      in.getInt(); // arity
-      result.add(Integer.toUnsignedLong(in.getInt()));
-      in.getInt(); // index
-      in.getInt(); // free variables
-      in.getInt(); // old unique
+    List<Long> result = new ArrayList<>();
+    for (int[] entry : beam.table("FunT", 6)) {
+      result.add(Integer.toUnsignedLong(entry[2]));
     }
     return result;
-  }
-
-  /**
-   * Reads one operand; returns {tag, value}. Atom operands (also inside lists) go to {@code
-   * atomIndexes}, literal operands to {@code literalIndexes}.
-   */
-  private static long[] operand(
-      ByteBuffer in, Set<Long> atomIndexes, List<Integer> literalIndexes) {
-    int b = Byte.toUnsignedInt(in.get());
-    int tag = b & 7;
-    if (tag != CompactTerms.TAG_Z) {
-      long value = CompactTerms.value(in, b);
-      if (tag == CompactTerms.TAG_A && value != 0) {
-        atomIndexes.add(value);
-      }
-      return new long[] {tag, value};
-    }
-    switch (b >> 4) {
-      case 1: // list: a count, then that many operands
-        {
-          long count = CompactTerms.untagged(in);
-          for (long i = 0; i < count; i++) {
-            operand(in, atomIndexes, literalIndexes);
-          }
-          return new long[] {tag, count};
-        }
-      case 2: // floating-point register
-        return new long[] {tag, CompactTerms.untagged(in)};
-      case 3: // allocation list: a count, then (type, value) pairs
-        {
-          long count = CompactTerms.untagged(in);
-          for (long i = 0; i < 2 * count; i++) {
-            CompactTerms.untagged(in);
-          }
-          return new long[] {tag, count};
-        }
-      case 4: // literal
-        {
-          long index = CompactTerms.untagged(in);
-          literalIndexes.add((int) index);
-          return new long[] {tag, index};
-        }
-      case 5: // type-tagged register: a register, then a type index
-        operand(in, atomIndexes, literalIndexes);
-        CompactTerms.untagged(in);
-        return new long[] {tag, 0};
-      default: // floats before OTP 20 and anything newer
-        throw new IllegalStateException("unknown extended operand tag " + (b >> 4));
-    }
   }
 }

@@ -1,6 +1,6 @@
 package dev.elixirworkers.core.compat;
 
-import dev.elixirworkers.core.avm.BeamFile;
+import dev.elixirworkers.core.beam.BeamFile;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -112,7 +112,7 @@ public final class CompatibilityChecker {
     int calls = 0;
     for (BeamFile beam : modules) {
       Set<String> seen = new LinkedHashSet<>();
-      for (BeamCode.CallSite site : BeamCode.callSites(beam)) {
+      for (ModuleCalls.CallSite site : ModuleCalls.callSites(beam)) {
         calls++;
         if (!available(site.target())
             && seen.add(site.file() + ":" + site.line() + ":" + site.target())) {
@@ -142,7 +142,7 @@ public final class CompatibilityChecker {
   private Set<String> stubsOf(String module) {
     return stubs.computeIfAbsent(
         module,
-        m -> files.containsKey(m) ? BeamCode.nifStubs(BeamFile.read(files.get(m))) : Set.of());
+        m -> files.containsKey(m) ? ModuleCalls.nifStubs(BeamFile.read(files.get(m))) : Set.of());
   }
 
   private String hint(Mfa call) {

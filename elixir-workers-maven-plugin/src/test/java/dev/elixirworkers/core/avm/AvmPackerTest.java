@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.elixirworkers.core.avm.PackResult.PackedModule;
 import dev.elixirworkers.core.avm.PackResult.Reason;
+import dev.elixirworkers.core.beam.BeamFile;
+import dev.elixirworkers.core.beam.Fixtures;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -198,7 +200,7 @@ class AvmPackerTest {
     for (AvmArchive.Section section : AvmArchive.read(out).sections()) {
       BeamFile beam = BeamFile.parse(section.data(), section.name());
       for (String id : beam.chunkIds()) {
-        assertTrue(BeamFile.ATOMVM_CHUNKS.contains(id), section.name() + " kept " + id);
+        assertTrue(AtomVmChunks.READ.contains(id), section.name() + " kept " + id);
       }
       assertTrue(beam.chunkIds().containsAll(List.of("AtU8", "Code", "ImpT", "ExpT")));
       assertEquals(section.moduleName(), beam.module());

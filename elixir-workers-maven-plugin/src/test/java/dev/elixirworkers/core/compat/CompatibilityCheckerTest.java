@@ -7,20 +7,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.elixirworkers.core.BuildException;
 import dev.elixirworkers.core.GatedAtomVm;
-import dev.elixirworkers.core.avm.BeamFile;
+import dev.elixirworkers.core.beam.BeamFile;
+import dev.elixirworkers.core.beam.Fixtures;
 import dev.elixirworkers.core.vm.AdapterSources;
-import dev.elixirworkers.wasi.process.ProcessRunner;
-import dev.elixirworkers.wasi.testing.Skip;
 import java.io.IOException;
-import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -41,31 +36,14 @@ class CompatibilityCheckerTest {
 
   @BeforeAll
   static void compile() throws Exception {
-    Path root = resource("compat");
+    Path root = Fixtures.resource("compat");
     source = root.resolve("app/shouter.ex").toAbsolutePath().normalize();
-    app = work.resolve("app");
-    stdlib = work.resolve("stdlib");
-    Files.createDirectories(app);
-    Files.createDirectories(stdlib);
-    run(
-        List.of(
-            tool("elixirc"),
-            "-o",
-            app.toString(),
-            source.toString(),
-            root.resolve("app/string_stand_in.ex").toString()));
-    List<String> erlc = new ArrayList<>(List.of(tool("erlc"), "-o", stdlib.toString()));
-    try (Stream<Path> files = Files.list(root.resolve("stdlib"))) {
-      files.sorted().forEach(f -> erlc.add(f.toString()));
-    }
-    run(erlc);
-    standIns = Files.createDirectories(work.resolve("stand-ins"));
-    List<String> standInCompile = new ArrayList<>(List.of(tool("erlc"), "-o", standIns.toString()));
-    try (Stream<Path> files =
-        Files.list(AdapterSources.extractTo(work.resolve("adapter")).resolve("stand-ins"))) {
-      files.sorted().forEach(f -> standInCompile.add(f.toString()));
-    }
-    run(standInCompile);
+    app = Fixtures.compile(root.resolve("app"), work.resolve("app"));
+    stdlib = Fixtures.compile(root.resolve("stdlib"), work.resolve("stdlib"));
+    standIns =
+        Fixtures.compile(
+            AdapterSources.extractTo(work.resolve("adapter")).resolve("stand-ins"),
+            work.resolve("stand-ins"));
     natives = AtomVmNatives.read(nativeTables(work.resolve("atomvm")), root.resolve("adapter"));
   }
 
@@ -307,22 +285,5 @@ class CompatibilityCheckerTest {
         "<compatibility> is 'strict' — use warn (report calls AtomVM does not have), error (fail"
             + " the build on them) or off",
         e.getMessage());
-  }
-
-  // ---------------------------------------------------------------------------------------------
-
-  private static Path resource(String name) throws URISyntaxException {
-    return Path.of(CompatibilityCheckerTest.class.getResource("/" + name).toURI());
-  }
-
-  private static String tool(String name) {
-    return Skip.unlessOnPath(
-            "CompatibilityCheckerTest", name, "these tests compile real BEAM files")
-        .toString();
-  }
-
-  private static void run(List<String> command) throws IOException, InterruptedException {
-    ProcessRunner.Result result = ProcessRunner.run(command, Duration.ofMinutes(5));
-    assertEquals(0, result.exitCode(), result.failure(Integer.MAX_VALUE));
   }
 }

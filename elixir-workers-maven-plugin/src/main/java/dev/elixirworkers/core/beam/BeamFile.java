@@ -1,4 +1,4 @@
-package dev.elixirworkers.core.avm;
+package dev.elixirworkers.core.beam;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -8,8 +8,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -19,24 +17,10 @@ import java.util.zip.Inflater;
 
 /**
  * A parsed BEAM module: the IFF container ({@code FOR1 <size> BEAM}, then 4-byte aligned chunks),
- * its atom, import and export tables, and its literals. {@link #stripped(boolean)} rewrites it with
- * only the chunks AtomVM reads, literals uncompressed, the way AtomVM's packbeam does.
+ * its atom, import and export tables, its other tables of 32-bit fields and its literals. The code
+ * is read by {@link CodeChunk}, the {@code Line} chunk by {@link LineTable}.
  */
 public final class BeamFile {
-
-  /**
-   * The chunks AtomVM 0.7 reads ({@code src/libAtomVM/iff.c}), minus {@code Line}, {@code LitT} and
-   * {@code Type}: literals are stored uncompressed as {@code LitU} so the VM needs no zlib, and
-   * only the JIT reads {@code Type} (through {@code code_server}'s type resolver), which the WASI
-   * build does not have (2.4 % of the example's app.avm).
-   */
-  public static final Set<String> ATOMVM_CHUNKS =
-      Collections.unmodifiableSet(
-          new LinkedHashSet<>(
-              List.of("AtU8", "Code", "ExpT", "LocT", "ImpT", "LitU", "FunT", "StrT", "avmN")));
-
-  /** Line numbers for stack traces; AtomVM reads it when present. Kept only on request. */
-  public static final String LINE_CHUNK = "Line";
 
   /** One IFF chunk. The array is shared, not copied: treat it as read-only. */
   public record Chunk(String id, byte[] data) {
@@ -59,7 +43,6 @@ public final class BeamFile {
   private final List<Import> imports;
   private final List<Export> exports;
   private byte[] literals;
-  private LiteralReferences literalReferences;
 
   private BeamFile(String origin, List<Chunk> chunks) {
     this.origin = origin;
@@ -140,6 +123,11 @@ public final class BeamFile {
     return out.array();
   }
 
+  /** What the bytes were read from (a path, or an archive entry), for messages. */
+  public String origin() {
+    return origin;
+  }
+
   /** The module's name: atom 1. */
   public String module() {
     return atoms.get(0);
@@ -204,41 +192,64 @@ public final class BeamFile {
     return Optional.of(literals);
   }
 
-  /** Atoms and external-fun modules that occur inside literals (which the atom table omits). */
-  public LiteralReferences literalReferences() {
-    if (literalReferences == null) {
-      literalReferences =
-          uncompressedLiterals()
-              .map(bytes -> LiteralReferences.scan(bytes, origin))
-              .orElse(LiteralReferences.NONE);
+  /**
+   * The literal table's terms, by index (what a {@code Code} chunk's literal operands count), each
+   * in the external term format with its version byte; empty when the module has no literals.
+   */
+  public List<byte[]> literals() {
+    Optional<byte[]> table = uncompressedLiterals();
+    if (table.isEmpty()) {
+      return List.of();
     }
-    return literalReferences;
+    ByteBuffer in = ByteBuffer.wrap(table.get());
+    try {
+      int count = in.getInt();
+      List<byte[]> terms = new ArrayList<>();
+      for (int i = 0; i < count; i++) {
+        byte[] term = new byte[in.getInt()];
+        in.get(term);
+        terms.add(term);
+      }
+      return terms;
+    } catch (RuntimeException e) {
+      throw new BeamFormatException(origin + ": damaged literal table", e);
+    }
   }
 
   /**
-   * This module rewritten for AtomVM: only {@link #ATOMVM_CHUNKS} (plus {@code Line} when asked),
-   * in their original order, {@code LitT} replaced in place by {@code LitU}, and a latin-1 {@code
-   * Atom} table (pre-OTP 20) converted to {@code AtU8}.
+   * A table chunk of {@code fieldsPerEntry} 32-bit fields per entry after a 32-bit count ({@code
+   * ExpT}, {@code LocT} and {@code ImpT}: 3; {@code FunT}: 6), as read; empty when there is none.
    */
-  public byte[] stripped(boolean keepLineTable) {
-    List<Chunk> kept = new ArrayList<>();
-    boolean hasAtU8 = chunk("AtU8").isPresent();
-    boolean hasLitU = chunk("LitU").isPresent();
-    for (Chunk chunk : chunks) {
-      String id = chunk.id();
-      if (id.equals("LitT")) {
-        if (!hasLitU) {
-          kept.add(new Chunk("LitU", uncompressedLiterals().orElseThrow()));
-        }
-      } else if (id.equals("Atom")) {
-        if (!hasAtU8) {
-          kept.add(new Chunk("AtU8", latin1AtomsToUtf8(chunk.data())));
-        }
-      } else if (ATOMVM_CHUNKS.contains(id) || (keepLineTable && id.equals(LINE_CHUNK))) {
-        kept.add(chunk);
+  public List<int[]> table(String id, int fieldsPerEntry) {
+    return entries(id, fieldsPerEntry, id + " table");
+  }
+
+  /** A table chunk with {@code entries} as its entries, each an array of the same length. */
+  public static byte[] tableChunk(List<int[]> entries) {
+    int width = entries.isEmpty() ? 0 : entries.get(0).length;
+    ByteBuffer out = ByteBuffer.allocate(4 + 4 * width * entries.size());
+    out.putInt(entries.size());
+    for (int[] entry : entries) {
+      for (int field : entry) {
+        out.putInt(field);
       }
     }
-    return build(kept);
+    return out.array();
+  }
+
+  /** An {@code AtU8} chunk with {@code atoms} (1-byte lengths, as before OTP 28). */
+  public static byte[] atomChunk(List<String> atoms, String origin) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    out.writeBytes(ByteBuffer.allocate(4).putInt(atoms.size()).array());
+    for (String atom : atoms) {
+      byte[] bytes = atom.getBytes(StandardCharsets.UTF_8);
+      if (bytes.length > 255) {
+        throw new BeamFormatException(origin + ": atom too long for AtU8: " + atom);
+      }
+      out.write(bytes.length);
+      out.writeBytes(bytes);
+    }
+    return out.toByteArray();
   }
 
   @Override
@@ -264,7 +275,8 @@ public final class BeamFile {
       count = Math.abs(count);
       List<String> result = new ArrayList<>(count);
       for (int i = 0; i < count; i++) {
-        int length = compactLengths ? readCompactLength(in) : Byte.toUnsignedInt(in.get());
+        int length =
+            compactLengths ? (int) CompactTerms.read(in).value() : Byte.toUnsignedInt(in.get());
         byte[] name = new byte[length];
         in.get(name);
         result.add(new String(name, charset));
@@ -275,31 +287,6 @@ public final class BeamFile {
     }
   }
 
-  private int readCompactLength(ByteBuffer in) {
-    int b0 = Byte.toUnsignedInt(in.get());
-    if ((b0 & 0x08) == 0) {
-      return b0 >>> 4;
-    }
-    if ((b0 & 0x10) == 0) {
-      return ((b0 >>> 5) << 8) | Byte.toUnsignedInt(in.get());
-    }
-    throw new BeamFormatException(origin + ": atom length encoding not supported");
-  }
-
-  private byte[] latin1AtomsToUtf8(byte[] data) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream(data.length + 16);
-    out.writeBytes(ByteBuffer.allocate(4).putInt(atoms.size()).array());
-    for (String atom : atoms) {
-      byte[] bytes = atom.getBytes(StandardCharsets.UTF_8);
-      if (bytes.length > 255) {
-        throw new BeamFormatException(origin + ": atom too long for AtU8: " + atom);
-      }
-      out.write(bytes.length);
-      out.writeBytes(bytes);
-    }
-    return out.toByteArray();
-  }
-
   private String atom(int index) {
     if (index < 1 || index > atoms.size()) {
       throw new BeamFormatException(origin + ": atom index " + index + " out of range");
@@ -308,44 +295,40 @@ public final class BeamFile {
   }
 
   private List<Import> parseImports() {
-    Optional<byte[]> data = chunk("ImpT");
-    if (data.isEmpty()) {
-      return List.of();
+    List<Import> result = new ArrayList<>();
+    for (int[] e : entries("ImpT", 3, "import table")) {
+      result.add(new Import(atom(e[0]), atom(e[1]), e[2]));
     }
-    ByteBuffer in = ByteBuffer.wrap(data.get());
-    try {
-      int count = in.getInt();
-      List<Import> result = new ArrayList<>(count);
-      for (int i = 0; i < count; i++) {
-        result.add(new Import(atom(in.getInt()), atom(in.getInt()), in.getInt()));
-      }
-      return result;
-    } catch (RuntimeException e) {
-      if (e instanceof BeamFormatException bfe) {
-        throw bfe;
-      }
-      throw new BeamFormatException(origin + ": damaged import table", e);
-    }
+    return result;
   }
 
   private List<Export> parseExports() {
-    Optional<byte[]> data = chunk("ExpT");
+    List<Export> result = new ArrayList<>();
+    for (int[] e : entries("ExpT", 3, "export table")) {
+      result.add(new Export(atom(e[0]), e[1], e[2]));
+    }
+    return result;
+  }
+
+  private List<int[]> entries(String id, int fieldsPerEntry, String what) {
+    Optional<byte[]> data = chunk(id);
     if (data.isEmpty()) {
       return List.of();
     }
     ByteBuffer in = ByteBuffer.wrap(data.get());
     try {
       int count = in.getInt();
-      List<Export> result = new ArrayList<>(count);
+      List<int[]> entries = new ArrayList<>(count);
       for (int i = 0; i < count; i++) {
-        result.add(new Export(atom(in.getInt()), in.getInt(), in.getInt()));
+        int[] entry = new int[fieldsPerEntry];
+        for (int k = 0; k < fieldsPerEntry; k++) {
+          entry[k] = in.getInt();
+        }
+        entries.add(entry);
       }
-      return result;
+      return entries;
     } catch (RuntimeException e) {
-      if (e instanceof BeamFormatException bfe) {
-        throw bfe;
-      }
-      throw new BeamFormatException(origin + ": damaged export table", e);
+      throw new BeamFormatException(origin + ": damaged " + what, e);
     }
   }
 
@@ -383,7 +366,7 @@ public final class BeamFile {
     }
   }
 
-  static int align4(int size) {
+  private static int align4(int size) {
     return (size + 3) & ~3;
   }
 

@@ -1,4 +1,4 @@
-package dev.elixirworkers.core.avm;
+package dev.elixirworkers.core.beam;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -13,11 +13,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 
-/** Compiles the test sources with the real erlc and elixirc, so the packer sees real BEAMs. */
-final class Fixtures {
+/** Compiles the test sources with the real erlc and elixirc, so the tests see real BEAMs. */
+public final class Fixtures {
   private Fixtures() {}
 
-  static Path resource(String name) {
+  public static Path resource(String name) {
     try {
       return Path.of(Fixtures.class.getResource("/" + name).toURI());
     } catch (URISyntaxException e) {
@@ -26,7 +26,7 @@ final class Fixtures {
   }
 
   /** Compiles every .erl (erlc) and .ex (elixirc) file of {@code sources} into {@code out}. */
-  static Path compile(Path sources, Path out) throws IOException, InterruptedException {
+  public static Path compile(Path sources, Path out) throws IOException, InterruptedException {
     Files.createDirectories(out);
     List<String> erl = new ArrayList<>();
     List<String> ex = new ArrayList<>();
@@ -67,7 +67,7 @@ final class Fixtures {
   }
 
   /** Runs an Erlang expression (ending with halt()) and returns its output. */
-  static String erl(String expression) throws IOException, InterruptedException {
+  public static String erl(String expression) throws IOException, InterruptedException {
     ProcessRunner.Result result =
         ProcessRunner.run(
             List.of(tool("erl"), "-noshell", "-eval", expression), Duration.ofMinutes(2));

@@ -1,4 +1,4 @@
-package dev.elixirworkers.core.compat;
+package dev.elixirworkers.core.beam;
 
 import java.math.BigInteger;
 import java.nio.ByteBuffer;
@@ -7,32 +7,42 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 import java.util.zip.DataFormatException;
 import java.util.zip.Inflater;
 
 /**
- * A small reader of the Erlang external term format, for the terms a compiler writes into a BEAM
- * file (compile info, literals). Terms become Java values: {@link Atom}, {@link Long} or {@link
+ * A reader of the Erlang external term format, for the terms a compiler writes into a BEAM file
+ * (compile info, literals). Terms become Java values: {@link Atom}, {@link Long} or {@link
  * BigInteger}, {@link Double}, {@code byte[]} for binaries, {@link List} (a proper list; {@link
- * ImproperList} otherwise), {@link Tuple}, {@link Map}, {@link ExportFun}; pids, ports, references
- * and local funs become {@link Opaque}.
+ * ImproperList} otherwise), {@link Tuple}, {@link Map}, {@link ExportFun}, {@link LocalFun}; pids,
+ * ports and references become {@link Opaque}.
  */
-final class ExternalTerms {
+public final class ExternalTerms {
   private ExternalTerms() {}
 
-  record Atom(String name) {}
+  public record Atom(String name) {}
 
-  record Tuple(List<Object> elements) {}
+  public record Tuple(List<Object> elements) {}
 
-  record ImproperList(List<Object> elements, Object tail) {}
+  public record ImproperList(List<Object> elements, Object tail) {}
 
   /** {@code fun Module:Function/Arity}. */
-  record ExportFun(Object module, Object function, Object arity) {}
+  public record ExportFun(Object module, Object function, Object arity) {}
 
-  record Opaque(int tag) {}
+  /** A fun of a module's own function ({@code NEW_FUN_EXT}), not decoded further. */
+  public record LocalFun() {}
+
+  /** A pid, port or reference ({@code tag} says which): only the node it names is kept. */
+  public record Opaque(int tag, Object node) {}
 
   /** Decodes one term that starts with the version byte 131. */
-  static Object decode(byte[] bytes, int offset, int length) {
+  public static Object decode(byte[] term) {
+    return decode(term, 0, term.length);
+  }
+
+  /** Decodes one term that starts with the version byte 131. */
+  public static Object decode(byte[] bytes, int offset, int length) {
     ByteBuffer in = ByteBuffer.wrap(bytes, offset, length).slice();
     int version = Byte.toUnsignedInt(in.get());
     if (version != 131) {
@@ -109,26 +119,23 @@ final class ExternalTerms {
         }
       case 112: // NEW_FUN_EXT: size includes itself
         skip(in, in.getInt() - 4);
-        return new Opaque(tag);
+        return new LocalFun();
       case 88: // NEW_PID_EXT
-        term(in);
-        skip(in, 12);
-        return new Opaque(tag);
+        return opaque(in, tag, 12);
       case 89: // NEW_PORT_EXT
-        term(in);
-        skip(in, 8);
-        return new Opaque(tag);
+        return opaque(in, tag, 8);
       case 120: // V4_PORT_EXT
-        term(in);
-        skip(in, 12);
-        return new Opaque(tag);
+        return opaque(in, tag, 12);
+      case 101: // REFERENCE_EXT
+      case 102: // PORT_EXT
+        return opaque(in, tag, 5);
+      case 103: // PID_EXT
+        return opaque(in, tag, 9);
       case 90: // NEWER_REFERENCE_EXT
       case 114: // NEW_REFERENCE_EXT
         {
           int words = Short.toUnsignedInt(in.getShort());
-          term(in);
-          skip(in, (tag == 90 ? 4 : 1) + 4 * words);
-          return new Opaque(tag);
+          return opaque(in, tag, (tag == 90 ? 4 : 1) + 4 * words);
         }
       case 80: // compressed
         {
@@ -149,6 +156,13 @@ final class ExternalTerms {
       default:
         throw new IllegalArgumentException("unsupported external term tag " + tag);
     }
+  }
+
+  /** A node, then {@code size} bytes that identify something on it. */
+  private static Opaque opaque(ByteBuffer in, int tag, int size) {
+    Object node = term(in);
+    skip(in, size);
+    return new Opaque(tag, node);
   }
 
   private static List<Object> elements(ByteBuffer in, int count) {
@@ -191,8 +205,33 @@ final class ExternalTerms {
     in.position(in.position() + n);
   }
 
+  /**
+   * Gives {@code visitor} the term, then each term inside it, depth first: the elements of lists
+   * and tuples (an improper list's tail last), the keys and values of maps, the node of an {@link
+   * Opaque}. The parts of a fun are not visited: an {@link ExportFun} names what it calls.
+   */
+  public static void forEach(Object term, Consumer<Object> visitor) {
+    visitor.accept(term);
+    if (term instanceof List<?> list) {
+      list.forEach(e -> forEach(e, visitor));
+    } else if (term instanceof ImproperList list) {
+      list.elements().forEach(e -> forEach(e, visitor));
+      forEach(list.tail(), visitor);
+    } else if (term instanceof Tuple tuple) {
+      tuple.elements().forEach(e -> forEach(e, visitor));
+    } else if (term instanceof Map<?, ?> map) {
+      map.forEach(
+          (k, v) -> {
+            forEach(k, visitor);
+            forEach(v, visitor);
+          });
+    } else if (term instanceof Opaque opaque) {
+      forEach(opaque.node(), visitor);
+    }
+  }
+
   /** A charlist or binary as a string (UTF-8), or null. */
-  static String text(Object term) {
+  public static String text(Object term) {
     if (term instanceof byte[] bytes) {
       return new String(bytes, StandardCharsets.UTF_8);
     }
