@@ -14,13 +14,13 @@ import dev.elixirworkers.core.compat.AtomVmNatives;
 import dev.elixirworkers.core.compat.CompatibilityChecker;
 import dev.elixirworkers.core.compat.CompatibilityException;
 import dev.elixirworkers.core.compat.CompatibilityMode;
-import dev.elixirworkers.core.compile.AtomVmStdlib;
-import dev.elixirworkers.core.compile.BeamCompiler;
-import dev.elixirworkers.core.compile.CompileRequest;
-import dev.elixirworkers.core.compile.CompileResult;
-import dev.elixirworkers.core.compile.ElixirInstallation;
-import dev.elixirworkers.core.compile.StdlibResult;
-import dev.elixirworkers.core.compile.SupportedToolchains;
+import dev.elixirworkers.core.compiler.AtomVmStdlib;
+import dev.elixirworkers.core.compiler.BeamCompiler;
+import dev.elixirworkers.core.compiler.CompileRequest;
+import dev.elixirworkers.core.compiler.CompileResult;
+import dev.elixirworkers.core.compiler.ElixirInstallation;
+import dev.elixirworkers.core.compiler.StdlibResult;
+import dev.elixirworkers.core.compiler.SupportedToolchains;
 import dev.elixirworkers.core.snapshot.VmSnapshots;
 import dev.elixirworkers.core.vm.AdapterSources;
 import dev.elixirworkers.core.vm.PrebuiltVm;
@@ -324,7 +324,7 @@ public final class WorkerBuild {
     return digest.isEmpty() ? "none" : digest.substring(0, Math.min(12, digest.length()));
   }
 
-  private void warn(dev.elixirworkers.core.compile.Diagnostic warning) {
+  private void warn(dev.elixirworkers.core.compiler.Diagnostic warning) {
     log.warn(warning.toString());
   }
 

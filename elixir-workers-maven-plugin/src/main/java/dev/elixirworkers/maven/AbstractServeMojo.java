@@ -1,6 +1,6 @@
 package dev.elixirworkers.maven;
 
-import dev.elixirworkers.core.serve.ServeSettings;
+import dev.elixirworkers.core.server.ServerSettings;
 import java.io.File;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -39,10 +39,10 @@ abstract class AbstractServeMojo extends AbstractVmMojo {
   private long memoryLimitMb;
 
   /** The dev server's settings with its local KV and D1 state in {@code stateDirectory}. */
-  protected ServeSettings serveSettings(File stateDirectory, boolean resetState)
+  protected ServerSettings serverSettings(File stateDirectory, boolean resetState)
       throws MojoFailureException {
     try {
-      return new ServeSettings(
+      return new ServerSettings(
           InetAddress.getByName(host),
           port,
           stateDirectory.toPath(),

@@ -1,8 +1,8 @@
 package dev.elixirworkers.maven;
 
-import dev.elixirworkers.core.serve.DevRuntime;
-import dev.elixirworkers.core.serve.LocalServer;
-import dev.elixirworkers.core.serve.ServeSettings;
+import dev.elixirworkers.core.server.DevRuntime;
+import dev.elixirworkers.core.server.LocalServer;
+import dev.elixirworkers.core.server.ServerSettings;
 import dev.elixirworkers.core.wrangler.WorkerdServer;
 import java.io.File;
 import org.apache.maven.plugin.MojoFailureException;
@@ -51,7 +51,7 @@ public class RunMojo extends AbstractServeMojo {
     switch (DevRuntime.parse(runtime, "<runtime> (-Delixir-workers.runtime)")) {
       case WORKERD -> WorkerdServer.serveUntilShutdown(baseProject(), host, port, buildLog());
       case JVM -> {
-        ServeSettings settings = serveSettings(stateDirectory, resetState);
+        ServerSettings settings = serverSettings(stateDirectory, resetState);
         LocalServer.serveUntilShutdown(workerProject(), settings, buildLog());
       }
     }

@@ -1,8 +1,8 @@
 package dev.elixirworkers.maven;
 
-import dev.elixirworkers.core.serve.BackgroundServers;
-import dev.elixirworkers.core.serve.LocalServer;
-import dev.elixirworkers.core.serve.ServeSettings;
+import dev.elixirworkers.core.server.BackgroundServers;
+import dev.elixirworkers.core.server.LocalServer;
+import dev.elixirworkers.core.server.ServerSettings;
 import java.io.File;
 import org.apache.maven.plugin.MojoExecutionException;
 import org.apache.maven.plugin.MojoFailureException;
@@ -49,7 +49,7 @@ public class StartMojo extends AbstractServeMojo {
 
   @Override
   protected void run() throws MojoExecutionException, MojoFailureException {
-    ServeSettings settings = serveSettings(stateDirectory, resetState);
+    ServerSettings settings = serverSettings(stateDirectory, resetState);
     LocalServer server = BackgroundServers.start(workerProject(), settings, buildLog());
     project.getProperties().setProperty(portProperty, Integer.toString(server.port()));
     String url = server.uri().toString();

@@ -1,6 +1,6 @@
 package dev.elixirworkers.maven;
 
-import dev.elixirworkers.core.serve.BackgroundServers;
+import dev.elixirworkers.core.server.BackgroundServers;
 import org.apache.maven.plugins.annotations.LifecyclePhase;
 import org.apache.maven.plugins.annotations.Mojo;
 

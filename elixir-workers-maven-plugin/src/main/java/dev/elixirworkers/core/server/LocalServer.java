@@ -1,4 +1,4 @@
-package dev.elixirworkers.core.serve;
+package dev.elixirworkers.core.server;
 
 import dev.elixirworkers.core.BuildException;
 import dev.elixirworkers.core.BuildLog;
@@ -45,7 +45,7 @@ public final class LocalServer implements AutoCloseable {
    * @throws BuildException when the configuration is invalid, the worker is not built, the state
    *     cannot be opened or the port is taken — the message says what to do
    */
-  public static LocalServer start(WorkerProject project, ServeSettings settings, BuildLog log) {
+  public static LocalServer start(WorkerProject project, ServerSettings settings, BuildLog log) {
     WorkerConfig config;
     try {
       config = WorkerConfig.load(project.baseDirectory());
@@ -134,7 +134,7 @@ public final class LocalServer implements AutoCloseable {
    * shuts down (Ctrl-C), after requests in progress finish.
    */
   public static void serveUntilShutdown(
-      WorkerProject project, ServeSettings settings, BuildLog log) {
+      WorkerProject project, ServerSettings settings, BuildLog log) {
     LocalServer server = start(project, settings, log);
     log.info(
         "Serving "

@@ -1,4 +1,4 @@
-package dev.elixirworkers.core.compile;
+package dev.elixirworkers.core.compiler;
 
 /**
  * The Erlang/OTP and Elixir releases whose compilers make {@code .beam} files the pinned AtomVM

@@ -1,4 +1,4 @@
-package dev.elixirworkers.core.serve;
+package dev.elixirworkers.core.server;
 
 import dev.elixirworkers.core.util.EnumSettings;
 

@@ -1,4 +1,4 @@
-package dev.elixirworkers.core.compile;
+package dev.elixirworkers.core.compiler;
 
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -1,4 +1,4 @@
-package dev.elixirworkers.core.serve;
+package dev.elixirworkers.core.server;
 
 import java.net.InetAddress;
 import java.nio.file.Path;
@@ -19,7 +19,7 @@ import java.util.Objects;
  * @param memoryLimitBytes the guest's linear memory
  * @param pollInterval how often sources are checked for live reload in the background
  */
-public record ServeSettings(
+public record ServerSettings(
     InetAddress bindAddress,
     int port,
     Path stateDirectory,
@@ -31,7 +31,7 @@ public record ServeSettings(
     Duration pollInterval) {
   public static final int DEFAULT_PORT = 8797;
 
-  public ServeSettings {
+  public ServerSettings {
     Objects.requireNonNull(bindAddress, "bindAddress");
     Objects.requireNonNull(stateDirectory, "stateDirectory");
     Objects.requireNonNull(timeLimit, "timeLimit");
@@ -41,8 +41,8 @@ public record ServeSettings(
   /**
    * Port 8797 on loopback, state in the project's {@code .elixir-workers/state}, default limits.
    */
-  public static ServeSettings defaults(Path projectDirectory) {
-    return new ServeSettings(
+  public static ServerSettings defaults(Path projectDirectory) {
+    return new ServerSettings(
         InetAddress.getLoopbackAddress(),
         DEFAULT_PORT,
         projectDirectory.resolve(
@@ -55,8 +55,8 @@ public record ServeSettings(
         Duration.ofMillis(500));
   }
 
-  public ServeSettings withPort(int port) {
-    return new ServeSettings(
+  public ServerSettings withPort(int port) {
+    return new ServerSettings(
         bindAddress,
         port,
         stateDirectory,
@@ -68,8 +68,8 @@ public record ServeSettings(
         pollInterval);
   }
 
-  public ServeSettings withResetState(boolean reset) {
-    return new ServeSettings(
+  public ServerSettings withResetState(boolean reset) {
+    return new ServerSettings(
         bindAddress,
         port,
         stateDirectory,

@@ -1,4 +1,4 @@
-package dev.elixirworkers.core.compile;
+package dev.elixirworkers.core.compiler;
 
 /** The installed Erlang/OTP or Elixir is outside {@link SupportedToolchains}' range. */
 public class UnsupportedToolchainException extends CompileException {

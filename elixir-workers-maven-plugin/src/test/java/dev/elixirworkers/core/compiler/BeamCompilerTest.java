@@ -1,4 +1,4 @@
-package dev.elixirworkers.core.compile;
+package dev.elixirworkers.core.compiler;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.elixirworkers.core.BuildLog;
 import dev.elixirworkers.core.RecordingLog;
-import dev.elixirworkers.core.compile.CompileResult.Status;
+import dev.elixirworkers.core.compiler.CompileResult.Status;
 import dev.elixirworkers.wasi.testing.Skip;
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,4 +1,4 @@
-package dev.elixirworkers.core.compile;
+package dev.elixirworkers.core.compiler;
 
 import dev.elixirworkers.core.BuildException;
 import dev.elixirworkers.core.BuildLog;

@@ -1,4 +1,4 @@
-package dev.elixirworkers.core.compile;
+package dev.elixirworkers.core.compiler;
 
 import java.nio.file.Path;
 import java.time.Duration;

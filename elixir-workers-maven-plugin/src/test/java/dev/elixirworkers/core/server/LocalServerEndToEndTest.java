@@ -1,4 +1,4 @@
-package dev.elixirworkers.core.serve;
+package dev.elixirworkers.core.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -65,7 +65,7 @@ class LocalServerEndToEndTest {
     server =
         LocalServer.start(
             worker,
-            ServeSettings.defaults(project).withPort(0),
+            ServerSettings.defaults(project).withPort(0),
             new dev.elixirworkers.core.BuildLog() {
               @Override
               public void info(String message) {

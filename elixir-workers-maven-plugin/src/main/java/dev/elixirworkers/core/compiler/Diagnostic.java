@@ -1,4 +1,4 @@
-package dev.elixirworkers.core.compile;
+package dev.elixirworkers.core.compiler;
 
 /**
  * One compiler message, located in a source file.

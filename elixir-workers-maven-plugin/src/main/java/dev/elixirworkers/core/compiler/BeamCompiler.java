@@ -1,8 +1,8 @@
-package dev.elixirworkers.core.compile;
+package dev.elixirworkers.core.compiler;
 
 import dev.elixirworkers.core.BuildLog;
-import dev.elixirworkers.core.compile.CompileResult.RootResult;
-import dev.elixirworkers.core.compile.CompileResult.Status;
+import dev.elixirworkers.core.compiler.CompileResult.RootResult;
+import dev.elixirworkers.core.compiler.CompileResult.Status;
 import dev.elixirworkers.core.util.Digests;
 import dev.elixirworkers.core.util.ExternalCommand;
 import dev.elixirworkers.wasi.process.ProcessRunner;

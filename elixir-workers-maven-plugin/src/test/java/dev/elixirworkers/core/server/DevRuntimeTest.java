@@ -1,4 +1,4 @@
-package dev.elixirworkers.core.serve;
+package dev.elixirworkers.core.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -1,4 +1,4 @@
-package dev.elixirworkers.core.compile;
+package dev.elixirworkers.core.compiler;
 
 import dev.elixirworkers.core.util.ExternalCommand;
 import dev.elixirworkers.wasi.process.ProcessRunner;

@@ -1,6 +1,6 @@
-package dev.elixirworkers.core.compile;
+package dev.elixirworkers.core.compiler;
 
-import dev.elixirworkers.core.compile.Diagnostic.Severity;
+import dev.elixirworkers.core.compiler.Diagnostic.Severity;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;

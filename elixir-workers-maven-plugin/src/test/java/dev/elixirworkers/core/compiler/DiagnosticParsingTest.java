@@ -1,8 +1,8 @@
-package dev.elixirworkers.core.compile;
+package dev.elixirworkers.core.compiler;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.elixirworkers.core.compile.Diagnostic.Severity;
+import dev.elixirworkers.core.compiler.Diagnostic.Severity;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

@@ -1,4 +1,4 @@
-package dev.elixirworkers.core.serve;
+package dev.elixirworkers.core.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -52,7 +52,7 @@ class BackgroundServersTest {
         WorkerProject.atConventionalPaths(
             project, "Unused", Optional.empty(), project.resolve("cache"), true);
     RecordingLog log = new RecordingLog();
-    ServeSettings settings = ServeSettings.defaults(project).withPort(0);
+    ServerSettings settings = ServerSettings.defaults(project).withPort(0);
     LocalServer server = BackgroundServers.start(wp, settings, log);
     try {
       assertTrue(server.port() > 0);

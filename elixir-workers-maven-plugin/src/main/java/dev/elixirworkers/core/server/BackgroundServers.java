@@ -1,4 +1,4 @@
-package dev.elixirworkers.core.serve;
+package dev.elixirworkers.core.server;
 
 import dev.elixirworkers.core.BuildException;
 import dev.elixirworkers.core.BuildLog;
@@ -32,7 +32,7 @@ public final class BackgroundServers {
    * @throws BuildException when one is already running for the project, or as {@link
    *     LocalServer#start}
    */
-  public static LocalServer start(WorkerProject project, ServeSettings settings, BuildLog log) {
+  public static LocalServer start(WorkerProject project, ServerSettings settings, BuildLog log) {
     Path key = key(project.baseDirectory());
     synchronized (RUNNING) {
       LocalServer running = RUNNING.get(key);
