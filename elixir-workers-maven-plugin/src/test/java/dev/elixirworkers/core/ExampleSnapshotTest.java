@@ -15,17 +15,18 @@ import dev.elixirworkers.wasi.WorkerBundle;
 import dev.elixirworkers.wasi.WorkerRequest;
 import dev.elixirworkers.wasi.WorkerResponse;
 import dev.elixirworkers.wasi.WorkerRuntime;
+import dev.elixirworkers.wasi.process.ProcessRunner;
 import dev.elixirworkers.wasi.wasmtime.CacheDirectory;
 import dev.elixirworkers.wasm.WasmModule;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -247,15 +248,12 @@ class ExampleSnapshotTest {
             "}",
             "console.log(JSON.stringify({ out, ids }));",
             ""));
-    Process process =
-        new ProcessBuilder("node", script.toString(), worker.toString())
-            .redirectErrorStream(false)
-            .start();
-    byte[] stdout = process.getInputStream().readAllBytes();
-    String stderr = new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertTrue(process.waitFor(120, TimeUnit.SECONDS));
-    assertEquals(0, process.exitValue(), stderr);
-    JsonNode result = JSON.readTree(stdout);
+    ProcessRunner.Result node =
+        ProcessRunner.run(
+            List.of("node", script.toString(), worker.toString()), Duration.ofMinutes(2));
+    assertEquals(0, node.exitCode(), node.failure(Integer.MAX_VALUE));
+    // the script's one line of JSON comes last: node's warnings, if any, come before it
+    JsonNode result = JSON.readTree(node.tail(1).get(0));
     List<String> lines = new ArrayList<>();
     for (JsonNode res : result.get("out")) {
       List<String[]> headers = new ArrayList<>();

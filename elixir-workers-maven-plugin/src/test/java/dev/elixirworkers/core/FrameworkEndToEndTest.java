@@ -14,11 +14,13 @@ import dev.elixirworkers.wasi.WorkerResponse;
 import dev.elixirworkers.wasi.WorkerRuntime;
 import dev.elixirworkers.wasi.bindings.LocalBindings;
 import dev.elixirworkers.wasi.bindings.WorkerConfig;
+import dev.elixirworkers.wasi.process.ProcessRunner;
 import dev.elixirworkers.wasi.wasmtime.CacheDirectory;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -361,11 +363,10 @@ class FrameworkEndToEndTest {
 
   /** What {@code elixir -e code} prints on this machine (the Elixir that compiled the worker). */
   private static String hostElixir(String code) throws Exception {
-    Process process = new ProcessBuilder("elixir", "-e", code).redirectErrorStream(true).start();
-    process.getOutputStream().close();
-    String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertEquals(0, process.waitFor(), output);
-    return output;
+    ProcessRunner.Result result =
+        ProcessRunner.run(List.of("elixir", "-e", code), Duration.ofMinutes(2));
+    assertEquals(0, result.exitCode(), result.failure(Integer.MAX_VALUE));
+    return String.join("\n", result.lines());
   }
 
   @Test

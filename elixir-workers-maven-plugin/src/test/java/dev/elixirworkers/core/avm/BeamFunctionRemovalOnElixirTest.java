@@ -1,14 +1,15 @@
 package dev.elixirworkers.core.avm;
 
-import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.elixirworkers.core.beam.BeamFile;
+import dev.elixirworkers.wasi.process.ProcessRunner;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -63,12 +64,12 @@ class BeamFunctionRemovalOnElixirTest {
       load.append(i == 0 ? "" : ",").append('\'').append(rewritten.get(i)).append('\'');
     }
     load.append("], {error, R} <- [code:load_file(M)]], io:format(\"~p~n\", [Failed]), halt().");
-    Process erl =
-        new ProcessBuilder("erl", "-noshell", "-pa", out.toString(), "-eval", load.toString())
-            .redirectErrorStream(true)
-            .start();
-    String output = new String(erl.getInputStream().readAllBytes(), UTF_8).trim();
-    assertEquals(0, erl.waitFor(), output);
+    ProcessRunner.Result erl =
+        ProcessRunner.run(
+            List.of("erl", "-noshell", "-pa", out.toString(), "-eval", load.toString()),
+            Duration.ofMinutes(2));
+    String output = String.join("\n", erl.lines()).trim();
+    assertEquals(0, erl.exitCode(), erl.failure(Integer.MAX_VALUE));
     assertEquals("[]", output, "modules the loader refused");
     System.out.println(
         "BeamFunctionRemovalOnElixirTest: the Erlang loader accepted all "
@@ -121,12 +122,14 @@ class BeamFunctionRemovalOnElixirTest {
   }
 
   private static Path elixirEbin() throws Exception {
-    Process elixir =
-        new ProcessBuilder("elixir", "-e", "IO.puts(:code.lib_dir(:elixir))")
-            .redirectErrorStream(true)
-            .start();
-    String dir = new String(elixir.getInputStream().readAllBytes(), UTF_8).trim();
-    assertEquals(0, elixir.waitFor(), "elixir (needed to build workers) failed: " + dir);
+    ProcessRunner.Result elixir =
+        ProcessRunner.run(
+            List.of("elixir", "-e", "IO.puts(:code.lib_dir(:elixir))"), Duration.ofMinutes(2));
+    assertEquals(
+        0,
+        elixir.exitCode(),
+        "elixir (needed to build workers) failed: " + elixir.failure(Integer.MAX_VALUE));
+    String dir = String.join("\n", elixir.lines()).trim();
     return Path.of(dir, "ebin").toRealPath();
   }
 }

@@ -7,8 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.elixirworkers.core.beam.BeamFile;
 import dev.elixirworkers.core.beam.Fixtures;
+import dev.elixirworkers.wasi.process.ProcessRunner;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -109,13 +111,11 @@ class BeamFunctionRemovalTest {
 
   /** Runs {@code expression} in erl with {@code dir} on the code path; returns what it printed. */
   private static String erl(Path dir, String expression) throws Exception {
-    Process p =
-        new ProcessBuilder(
-                "erl", "-noshell", "-pa", dir.toString(), "-eval", expression + ", halt().")
-            .redirectErrorStream(true)
-            .start();
-    String output = new String(p.getInputStream().readAllBytes(), UTF_8).trim();
-    assertEquals(0, p.waitFor(), output);
-    return output;
+    ProcessRunner.Result result =
+        ProcessRunner.run(
+            List.of("erl", "-noshell", "-pa", dir.toString(), "-eval", expression + ", halt()."),
+            Duration.ofMinutes(2));
+    assertEquals(0, result.exitCode(), result.failure(Integer.MAX_VALUE));
+    return String.join("\n", result.lines()).trim();
   }
 }

@@ -4,12 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.elixirworkers.wasi.process.ProcessRunner;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
+import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -59,20 +60,18 @@ class WasmtimeNativesTest {
   /** Runs {@link NativeLoadProbe} in a fresh JVM; returns the library path it printed. */
   static String runProbe(Path cache, Path tmp) throws IOException, InterruptedException {
     Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-    Process process =
-        new ProcessBuilder(
+    ProcessRunner.Result probe =
+        ProcessRunner.run(
+            List.of(
                 java.toString(),
                 "-Djava.io.tmpdir=" + tmp,
                 "-D" + CacheDirectory.PROPERTY + "=" + cache,
                 "-cp",
                 System.getProperty("java.class.path"),
-                NativeLoadProbe.class.getName())
-            .redirectErrorStream(true)
-            .start();
-    String output = new String(process.getInputStream().readAllBytes()).trim();
-    assertTrue(process.waitFor(60, TimeUnit.SECONDS));
-    assertEquals(0, process.exitValue(), output);
-    return output.lines().reduce((a, b) -> b).orElse("");
+                NativeLoadProbe.class.getName()),
+            Duration.ofSeconds(60));
+    assertEquals(0, probe.exitCode(), probe.failure(Integer.MAX_VALUE));
+    return probe.lines().isEmpty() ? "" : probe.tail(1).get(0).trim();
   }
 
   static List<Path> list(Path dir) throws IOException {
