@@ -88,7 +88,15 @@ class StdlibCorpusVmTest {
             WorkerRuntime.Options.builder().stderrListener(line -> {}).build());
     // a fresh directory: compare.exs reads every answer in it
     Path answers = Files.createTempDirectory(OUT, "answers");
-    casesInTheVm = Integer.parseInt(get("/count").bodyText().trim());
+    WorkerResponse count = get("/count");
+    if (count.status() != 200) {
+      throw new IllegalStateException(
+          "the corpus worker does not start: GET /count answered "
+              + count.status()
+              + ": "
+              + count.bodyText());
+    }
+    casesInTheVm = Integer.parseInt(count.bodyText().trim());
     for (int from = 0; from < casesInTheVm; from += CHUNK) {
       int to = Math.min(from + CHUNK, casesInTheVm) - 1;
       WorkerResponse chunk = get("/cases/" + from + "/" + to);
