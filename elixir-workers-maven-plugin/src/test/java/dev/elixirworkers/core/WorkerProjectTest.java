@@ -10,7 +10,7 @@ import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class WorkerProjectTest {
-  static final Path BASE = Path.of("/work/hello");
+  static final Path BASE = Path.of("/projects/hello");
 
   static WorkerProject.Builder required() {
     return WorkerProject.builder()
