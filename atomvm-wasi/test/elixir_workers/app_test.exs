@@ -10,6 +10,8 @@ defmodule ElixirWorkers.AppTest.Router do
   get "/not-a-conn", ElixirWorkers.AppTest.Handlers, :not_a_conn
   get "/bad-header", ElixirWorkers.AppTest.Handlers, :bad_header
   get "/before-send", ElixirWorkers.AppTest.Handlers, :before_send
+  get "/undefined/module", ElixirWorkers.AppTest.Handlers, :undefined_module
+  get "/undefined/function", ElixirWorkers.AppTest.Handlers, :undefined_function
 end
 
 defmodule ElixirWorkers.AppTest.Handlers do
@@ -21,6 +23,16 @@ defmodule ElixirWorkers.AppTest.Handlers do
   def exit_it(_conn), do: exit(:gone)
   def not_a_conn(_conn), do: :oops
   def bad_header(conn), do: %{conn | resp_headers: [{"x", <<0xFF>>}]}
+
+  @compile {:no_warn_undefined, [ElixirWorkers.AppTest.Absent, {:lists, :no_such_function, 2}]}
+
+  # not tail calls, so that the caller's frame stays on the stack
+  @undefined_module_line __ENV__.line + 1
+  def undefined_module(conn), do: text(conn, ElixirWorkers.AppTest.Absent.greet(conn, "a"))
+
+  def undefined_module_line, do: @undefined_module_line
+
+  def undefined_function(conn), do: text(conn, :lists.no_such_function(conn, "secret-arg"))
 
   def before_send(conn) do
     conn
@@ -180,5 +192,44 @@ defmodule ElixirWorkers.AppTest do
 
   test "Host.random_bytes works on the host BEAM too" do
     assert byte_size(ElixirWorkers.Host.random_bytes(16)) == 16
+  end
+
+  test "a call to a module that is not there names the function, the module and the caller" do
+    {head, body} = request(Worker, "GET", "/undefined/module")
+    assert head["status"] == 500
+    assert body == "Internal Server Error\n"
+    [first, missing, caller | _] = logs()
+
+    assert first ==
+             "elixir-workers: ElixirWorkers.AppTest.Worker answered 500 to GET /undefined/module: " <>
+               "** (UndefinedFunctionError) function ElixirWorkers.AppTest.Absent.greet/2 is undefined " <>
+               "(module ElixirWorkers.AppTest.Absent is not available), called at test/elixir_workers/app_test.exs:" <>
+               Integer.to_string(ElixirWorkers.AppTest.Handlers.undefined_module_line())
+
+    assert missing == "    ElixirWorkers.AppTest.Absent.greet/2"
+
+    assert caller ==
+             "    ElixirWorkers.AppTest.Handlers.undefined_module/1 (test/elixir_workers/app_test.exs:" <>
+               Integer.to_string(ElixirWorkers.AppTest.Handlers.undefined_module_line()) <> ")"
+  end
+
+  test "a call to a function a module does not export is undefined or private, in Erlang notation" do
+    {_head, body} = request(Worker, "GET", "/undefined/function", env: @dev)
+
+    assert body =~
+             "\n\n** (UndefinedFunctionError) function :lists.no_such_function/2 is undefined or private\n" <>
+               "    :lists.no_such_function/2\n    ElixirWorkers.AppTest.Handlers.undefined_function/1 ("
+
+    refute body =~ "secret-arg"
+    refute Enum.any?(logs(), &(&1 =~ "secret-arg"))
+  end
+
+  test "development: the undefined function on the HTML page" do
+    {_head, body} =
+      request(Worker, "GET", "/undefined/module", env: @dev, headers: [["accept", "text/html"]])
+
+    assert body =~
+             "<pre>** (UndefinedFunctionError) function ElixirWorkers.AppTest.Absent.greet/2 is undefined " <>
+               "(module ElixirWorkers.AppTest.Absent is not available)</pre>"
   end
 end

@@ -22,6 +22,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -45,7 +46,7 @@ class FrameworkEndToEndTest {
   private static LocalBindings bindings;
   private static WorkerRuntime dev;
   private static WorkerRuntime prod;
-  private static final List<String> devLog = new ArrayList<>();
+  private static final List<String> devLog = Collections.synchronizedList(new ArrayList<>());
 
   @BeforeAll
   static void buildTheWorker() throws Exception {
@@ -59,7 +60,7 @@ class FrameworkEndToEndTest {
     WorkerProject worker =
         WorkerProject.atConventionalPaths(
             project, "FrameworkWorker", atomvm, CacheDirectory.root(), true);
-    WorkerBuild build = new WorkerBuild(worker, new RecordingLog(), CompatibilityMode.ERROR);
+    WorkerBuild build = new WorkerBuild(worker, new RecordingLog(), CompatibilityMode.WARN);
     build.compile();
     bundle = build.bundle();
     WorkerBundle loaded = WorkerBundle.load(worker.workerDirectory());
@@ -341,6 +342,96 @@ class FrameworkEndToEndTest {
     assertEquals("Internal Server Error\n", inProd.bodyText());
   }
 
+  // The packer leaves the line tables out of app.avm (AtomVmChunks), so on the VM the frames name
+  // no file:line and the log line has no "called at"; atomvm-wasi's ExUnit tests check both.
+
+  @Test
+  void aCallToAModuleThatIsNotPackedNamesTheFunctionAndItsCaller() {
+    String message =
+        "** (UndefinedFunctionError) function FrameworkWorker.NotPacked.greet/2 is undefined"
+            + " (module FrameworkWorker.NotPacked is not available)";
+
+    WorkerResponse inDev = send(request("GET", "/undefined/elixir"));
+
+    assertEquals(500, inDev.status());
+    assertTrue(
+        inDev
+            .bodyText()
+            .startsWith(
+                "Internal Server Error\n\n"
+                    + message
+                    + "\n    FrameworkWorker.NotPacked.greet/2\n"
+                    + "    FrameworkWorker.Handlers.undefined_elixir/1\n"),
+        inDev.bodyText());
+    assertLogged(
+        "elixir-workers: FrameworkWorker answered 500 to GET /undefined/elixir: " + message);
+    assertPlain500InProduction("/undefined/elixir");
+  }
+
+  @Test
+  void aCallToAFunctionAnErlangModuleDoesNotExportIsUndefinedOrPrivate() {
+    String message =
+        "** (UndefinedFunctionError) function :lists.no_such_function/2 is undefined or private";
+
+    WorkerResponse inDev =
+        send(request("GET", "/undefined/erlang").withHeader("accept", "text/html"));
+
+    assertEquals(500, inDev.status());
+    assertTrue(
+        inDev
+            .bodyText()
+            .contains(
+                "<pre>"
+                    + message
+                    + "</pre>\n<h2>Stack trace</h2>\n<pre>:lists.no_such_function/2\n"
+                    + "FrameworkWorker.Handlers.undefined_erlang/1\n"),
+        inDev.bodyText());
+    assertLogged(
+        "elixir-workers: FrameworkWorker answered 500 to GET /undefined/erlang: " + message);
+    assertPlain500InProduction("/undefined/erlang");
+  }
+
+  @Test
+  void applyToAModuleThatIsNotThereNamesTheFunction() {
+    WorkerResponse r = send(request("GET", "/undefined/apply/no_such_module"));
+
+    assertEquals(500, r.status());
+    assertTrue(
+        r.bodyText()
+            .startsWith(
+                "Internal Server Error\n\n** (UndefinedFunctionError) function"
+                    + " :no_such_module.greet/2 is undefined (module :no_such_module is not"
+                    + " available)\n    :no_such_module.greet/2\n"),
+        r.bodyText());
+  }
+
+  @Test
+  void anExternalFunOfAFunctionThatIsNotExportedNamesIt() {
+    WorkerResponse r = send(request("GET", "/undefined/fun"));
+
+    assertEquals(500, r.status());
+    assertTrue(
+        r.bodyText()
+            .startsWith(
+                "Internal Server Error\n\n** (UndefinedFunctionError) function"
+                    + " :lists.no_such_fun/1 is undefined or private\n"
+                    + "    :lists.no_such_fun/1\n"),
+        r.bodyText());
+  }
+
+  private static void assertLogged(String line) {
+    synchronized (devLog) {
+      assertTrue(devLog.contains(line), () -> line + " is not among\n" + String.join("\n", devLog));
+    }
+  }
+
+  private static void assertPlain500InProduction(String path) {
+    WorkerResponse inProd = prod.handle(request("GET", path));
+    assertEquals(500, inProd.status());
+    assertEquals(Optional.of("text/plain; charset=utf-8"), inProd.header("content-type"));
+    assertEquals("Internal Server Error\n", inProd.bodyText());
+  }
+
   @Test
   void dotSyntaxOnAModuleCallsItsFunction() {
     WorkerResponse r = send(request("GET", "/dot/module"));
@@ -417,7 +508,13 @@ class FrameworkEndToEndTest {
 
   @Test
   void theBuildCheckedEveryCallAgainstAtomVm() {
-    assertTrue(bundle.compatibility().findings().isEmpty(), bundle.compatibility().toString());
+    assertEquals(
+        List.of(
+            ":lists.no_such_fun/1",
+            ":lists.no_such_function/2",
+            "FrameworkWorker.NotPacked.greet/2"),
+        bundle.compatibility().findings().stream().map(f -> f.call().display()).sorted().toList(),
+        "the /undefined routes' calls, and nothing else");
     assertTrue(bundle.compatibility().modulesChecked() > 10);
   }
 }

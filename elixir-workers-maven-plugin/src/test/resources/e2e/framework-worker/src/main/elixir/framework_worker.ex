@@ -23,6 +23,10 @@ defmodule FrameworkWorker.Router do
   get "/cookies", Handlers, :cookie_demo
   get "/raise", Handlers, :boom
   get "/apply/:module/:function", Handlers, :apply_one
+  get "/undefined/elixir", Handlers, :undefined_elixir
+  get "/undefined/erlang", Handlers, :undefined_erlang
+  get "/undefined/apply/:module", Handlers, :undefined_apply
+  get "/undefined/fun", Handlers, :undefined_fun
   get "/html", Handlers, :html_demo
   options "/cors", Handlers, :cors, plugs: [{CORS, origins: ["https://a.example"]}]
   get "/cors", Handlers, :cors, plugs: [{CORS, origins: ["https://a.example"]}]
@@ -73,8 +77,11 @@ defmodule FrameworkWorker.Handlers do
 
   def json_decode(conn) do
     case JSON.decode(conn.body, max_depth: 16) do
-      {:ok, value} -> json(conn, %{"ok" => value})
-      {:error, {reason, position}} -> json(conn, 422, %{"error" => reason, "position" => position})
+      {:ok, value} ->
+        json(conn, %{"ok" => value})
+
+      {:error, {reason, position}} ->
+        json(conn, 422, %{"error" => reason, "position" => position})
     end
   end
 
@@ -120,6 +127,27 @@ defmodule FrameworkWorker.Handlers do
     end
   end
 
+  # Calls to functions the VM does not have, one for each way AtomVM looks a function up: a
+  # remote call to a module that is not packed, and to a function a module does not export;
+  # apply/3 to a module that is not there (the path names it, so the compatibility check does not
+  # see it); an external fun of a function that is not exported. None is a tail call, so the
+  # caller's frame (with its line) stays on the stack.
+  @compile {:no_warn_undefined,
+            [FrameworkWorker.NotPacked, {:lists, :no_such_function, 2}, {:lists, :no_such_fun, 1}]}
+
+  def undefined_elixir(conn), do: text(conn, FrameworkWorker.NotPacked.greet(conn, "x"))
+
+  def undefined_erlang(conn), do: text(conn, :lists.no_such_function(conn.path, "x"))
+
+  def undefined_apply(%{path_params: %{"module" => m}} = conn) do
+    text(conn, apply(:erlang.binary_to_atom(m, :utf8), :greet, [conn, "x"]))
+  end
+
+  def undefined_fun(conn) do
+    fun = &:lists.no_such_fun/1
+    text(conn, fun.(conn.path))
+  end
+
   def name, do: "handlers"
 
   # `value.name` on what is not a map: the module's name/0 called without parentheses, or an
@@ -162,7 +190,11 @@ defmodule FrameworkWorker.Handlers do
 
     [posts, prefs] =
       Bindings.all([
-        fn -> D1.query(conn, "DB", "SELECT title FROM posts WHERE user_id = ? ORDER BY title", [user["id"]]) end,
+        fn ->
+          D1.query(conn, "DB", "SELECT title FROM posts WHERE user_id = ? ORDER BY title", [
+            user["id"]
+          ])
+        end,
         fn -> KV.get(conn, "CACHE", "prefs:" <> user["name"], as: :json) end
       ])
 
