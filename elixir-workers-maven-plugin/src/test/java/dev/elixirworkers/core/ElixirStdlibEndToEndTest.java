@@ -103,10 +103,9 @@ class ElixirStdlibEndToEndTest {
   }
 
   @Test
-  void inspectPrintsMapsKeywordsListsAndTuples() {
-    // no floats: OTP 25's io_lib_format:fwrite_g/1 asks float_to_list/2 for [short], which
-    // AtomVM v0.7 answers with badarg
-    assertEquals("%{list: [1, -2, :three], tuple: {\"four\", nil}}", get("/inspect"));
+  void inspectPrintsMapsKeywordsListsFloatsAndTuples() {
+    assertEquals(
+        "%{list: [1, 2.5, -0.001, 1.0e20, :three], tuple: {\"four\", nil}}", get("/inspect"));
   }
 
   @Test

@@ -78,7 +78,7 @@ defmodule StdlibWorker.Handlers do
   end
 
   def inspect_term(conn) do
-    text(conn, inspect(%{list: [1, -2, :three], tuple: {"four", nil}}))
+    text(conn, inspect(%{list: [1, 2.5, -0.001, 1.0e20, :three], tuple: {"four", nil}}))
   end
 
   def utc_now(conn) do
