@@ -370,6 +370,56 @@ static term nif_host_log(Context *ctx, int argc, term argv[])
     return write_iodata(ctx, STDERR_FILENO, argv[0]);
 }
 
+/*
+ * A time unit as parts per second (erlang:convert_time_unit/3): second, millisecond,
+ * microsecond, nanosecond, native (AtomVM's clocks count nanoseconds) or a positive
+ * integer; 0 for anything else.
+ */
+static int64_t parts_per_second(term unit)
+{
+    if (unit == SECOND_ATOM) {
+        return 1;
+    } else if (unit == MILLISECOND_ATOM) {
+        return 1000;
+    } else if (unit == MICROSECOND_ATOM) {
+        return 1000000;
+    } else if (unit == NANOSECOND_ATOM || unit == NATIVE_ATOM) {
+        return INT64_C(1000000000);
+    } else if (term_is_any_integer(unit)) {
+        int64_t parts = term_maybe_unbox_int64(unit);
+        return parts > 0 ? parts : 0;
+    }
+    return 0;
+}
+
+/*
+ * erlang:convert_time_unit/3, which AtomVM lacks and Elixir's System, DateTime and
+ * Calendar.ISO call. Rounds towards negative infinity, as OTP does.
+ */
+static term nif_erlang_convert_time_unit(Context *ctx, int argc, term argv[])
+{
+    UNUSED(argc);
+
+    VALIDATE_VALUE(argv[0], term_is_any_integer);
+    int64_t from = parts_per_second(argv[1]);
+    int64_t to = parts_per_second(argv[2]);
+    if (UNLIKELY(from == 0 || to == 0)) {
+        RAISE_ERROR(BADARG_ATOM);
+    }
+    __int128 scaled = (__int128) term_maybe_unbox_int64(argv[0]) * to;
+    __int128 result = scaled / from;
+    if (scaled % from != 0 && scaled < 0) {
+        result -= 1;
+    }
+    if (UNLIKELY(result > INT64_MAX || result < INT64_MIN)) {
+        RAISE_ERROR(BADARG_ATOM);
+    }
+    if (UNLIKELY(memory_ensure_free(ctx, BOXED_INT64_SIZE) != MEMORY_GC_OK)) {
+        RAISE_ERROR(OUT_OF_MEMORY_ATOM);
+    }
+    return term_make_maybe_boxed_int64((int64_t) result, &ctx->heap);
+}
+
 static const struct Nif atomvm_platform_nif = {
     .base.type = NIFFunctionType,
     .nif_ptr = nif_atomvm_platform
@@ -398,6 +448,10 @@ static const struct Nif host_json_headers_nif = {
     .base.type = NIFFunctionType,
     .nif_ptr = nif_host_json_headers
 };
+static const struct Nif erlang_convert_time_unit_nif = {
+    .base.type = NIFFunctionType,
+    .nif_ptr = nif_erlang_convert_time_unit
+};
 static const struct Nif host_log_nif = {
     .base.type = NIFFunctionType,
     .nif_ptr = nif_host_log
@@ -413,6 +467,7 @@ static const struct PlatformNif platform_nifs[] = {
     { "atomvm:platform/0", &atomvm_platform_nif },
     { "atomvm:random/0", &atomvm_random_nif },
     { "atomvm:rand_bytes/1", &atomvm_rand_bytes_nif },
+    { "erlang:convert_time_unit/3", &erlang_convert_time_unit_nif },
     { "elixir_workers_host:read_request/0", &host_read_request_nif },
     { "elixir_workers_host:write_response/1", &host_write_response_nif },
     { "elixir_workers_host:log/1", &host_log_nif },

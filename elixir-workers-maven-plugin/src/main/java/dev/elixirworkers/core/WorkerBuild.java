@@ -19,6 +19,8 @@ import dev.elixirworkers.core.compiler.BeamCompiler;
 import dev.elixirworkers.core.compiler.CompileRequest;
 import dev.elixirworkers.core.compiler.CompileResult;
 import dev.elixirworkers.core.compiler.ElixirInstallation;
+import dev.elixirworkers.core.compiler.ElixirStdlib;
+import dev.elixirworkers.core.compiler.ProtocolConsolidation;
 import dev.elixirworkers.core.compiler.StdlibResult;
 import dev.elixirworkers.core.compiler.SupportedToolchains;
 import dev.elixirworkers.core.snapshot.VmSnapshots;
@@ -31,7 +33,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * The build of one worker, in two steps the lifecycle runs at different phases: {@link #compile}
@@ -136,18 +142,12 @@ public final class WorkerBuild {
     VmParts vm = vm(adapter);
     Path wasm = vm.wasm();
     AtomVmNatives natives = vm.natives();
+    List<Path> inputs = packInputs(vm.stdlib());
+    if (project.elixirStdlib()) {
+      inputs = withConsolidatedProtocols(inputs, natives);
+    }
     PackResult pack =
-        AvmPacker.pack(
-            PackRequest.builder(project.startModule())
-                .inputs(
-                    List.of(
-                        project.appBeams(),
-                        project.runtimeBeams(),
-                        project.standInBeams(),
-                        vm.stdlib()))
-                .output(project.appArchive())
-                .nativeFunctions(natives.keys())
-                .build());
+        AvmPacker.pack(packRequest(inputs, natives).output(project.appArchive()).build());
     log.info(
         "Packed "
             + pack.modules().size()
@@ -155,9 +155,16 @@ public final class WorkerBuild {
             + relative(project.appArchive())
             + " ("
             + pack.archiveSize()
-            + " bytes)");
+            + " bytes)"
+            + (project.elixirStdlib()
+                ? " with the standard library of Elixir "
+                    + elixir.elixirVersion()
+                    + " ("
+                    + elixir.libraryDirectories().elixir()
+                    + ")"
+                : ""));
     pack.describe().forEach(log::debug);
-    CompatibilityChecker.Report compat = checkCompatibility(natives, vm.stdlib(), pack);
+    CompatibilityChecker.Report compat = checkCompatibility(natives, inputs, pack);
     WranglerConfig wrangler =
         WranglerConfig.forProject(
             project.baseDirectory(), project.workerName(), project.workerDirectory());
@@ -198,7 +205,7 @@ public final class WorkerBuild {
    * the modules that can be packed.
    */
   private CompatibilityChecker.Report checkCompatibility(
-      AtomVmNatives natives, Path stdlib, PackResult pack) {
+      AtomVmNatives natives, List<Path> inputs, PackResult pack) {
     if (compatibility == CompatibilityMode.OFF) {
       log.info("Compatibility check skipped: <compatibility> is off");
       return new CompatibilityChecker.Report(List.of(), 0, 0);
@@ -211,10 +218,7 @@ public final class WorkerBuild {
         modules.add(BeamFile.read(file));
       }
     }
-    CompatibilityChecker checker =
-        CompatibilityChecker.forInputs(
-            natives,
-            List.of(project.appBeams(), project.runtimeBeams(), project.standInBeams(), stdlib));
+    CompatibilityChecker checker = CompatibilityChecker.forInputs(natives, inputs);
     CompatibilityChecker.Report report = checker.check(modules);
     List<CompatibilityChecker.Finding> findings =
         report.findings().stream()
@@ -250,6 +254,81 @@ public final class WorkerBuild {
             + " to fail the build on them.");
     return new CompatibilityChecker.Report(
         findings, report.modulesChecked(), report.callsChecked());
+  }
+
+  /**
+   * Where modules are packed from, first definition winning: the project, the framework, the
+   * stand-ins, then AtomVM's standard library, or with {@code <elixirStdlib>} the installation's
+   * ({@link ElixirStdlib#packInputs}).
+   */
+  private List<Path> packInputs(Path atomvmStdlib) {
+    List<Path> inputs = new ArrayList<>(ownInputs());
+    if (project.elixirStdlib()) {
+      inputs.addAll(ElixirStdlib.of(elixir).packInputs(atomvmStdlib));
+    } else {
+      inputs.add(atomvmStdlib);
+    }
+    return inputs;
+  }
+
+  private PackRequest.Builder packRequest(List<Path> inputs, AtomVmNatives natives) {
+    return PackRequest.builder(project.startModule())
+        .inputs(inputs)
+        .excludedModules(excludedModules())
+        .nativeFunctions(natives.keys());
+  }
+
+  /**
+   * {@code inputs} behind the protocols they define, consolidated over the implementations a first
+   * pack reached ({@link ProtocolConsolidation}); the second pack then reaches only those.
+   */
+  private List<Path> withConsolidatedProtocols(List<Path> inputs, AtomVmNatives natives) {
+    PackResult probe = AvmPacker.pack(packRequest(inputs, natives).build());
+    Map<String, List<String>> types = new TreeMap<>();
+    Map<String, BeamFile> packed =
+        new TreeMap<>(); // sorted: the consolidated code is the same every build
+    for (PackResult.PackedModule module : probe.modules()) {
+      if (!module.source().contains("!")) {
+        packed.put(module.module(), BeamFile.read(Path.of(module.source())));
+      }
+    }
+    packed.forEach(
+        (name, beam) -> {
+          if (beam.exports("__protocol__", 1)) {
+            types.put(name, new ArrayList<>());
+          }
+        });
+    packed.forEach(
+        (name, beam) -> {
+          for (String protocol : types.keySet()) {
+            if (name.startsWith(protocol + ".") && beam.exports("__impl__", 1)) {
+              types.get(protocol).add("Elixir." + name.substring(protocol.length() + 1));
+            }
+          }
+        });
+    if (types.isEmpty()) {
+      return inputs;
+    }
+    Path consolidated = project.workDirectory().resolve("consolidated");
+    ProtocolConsolidation.consolidate(elixir, types, inputs, consolidated);
+    log.info("Consolidated " + types.size() + " protocol(s): " + String.join(", ", types.keySet()));
+    List<Path> result = new ArrayList<>();
+    result.add(consolidated);
+    result.addAll(inputs);
+    return result;
+  }
+
+  /** The packer's default exclusions, and Elixir's compiler ({@link ElixirStdlib}). */
+  private Set<String> excludedModules() {
+    Set<String> excluded = new TreeSet<>(PackRequest.DEFAULT_EXCLUDED_MODULES);
+    if (project.elixirStdlib()) {
+      excluded.addAll(ElixirStdlib.of(elixir).compilerModules(ownInputs()));
+    }
+    return excluded;
+  }
+
+  private List<Path> ownInputs() {
+    return List.of(project.appBeams(), project.runtimeBeams(), project.standInBeams());
   }
 
   /** The VM, the standard library's BEAMs and AtomVM's natives, from wherever they come. */

@@ -28,6 +28,9 @@ import java.util.Optional;
  *     (as if it were {@code /}, PATH not consulted)
  * @param snapshot whether the bundled atomvm.wasm is pre-initialised with app.avm (a snapshot whose
  *     requests skip loading the application); false ships the plain VM
+ * @param elixirStdlib whether the worker runs on the standard library of the Elixir that compiled
+ *     it (its Enum, String, URI…, and OTP's stdlib for what they call) instead of AtomVM's partial
+ *     exavmlib; off by default until the example fits its size budget with it
  */
 public record WorkerProject(
     Path baseDirectory,
@@ -43,7 +46,8 @@ public record WorkerProject(
     String workerName,
     VmInput vm,
     Optional<Path> toolchainRoot,
-    boolean snapshot) {
+    boolean snapshot,
+    boolean elixirStdlib) {
 
   /**
    * A project named field by field. Required: the directories, {@code startModule}, {@code
@@ -70,7 +74,8 @@ public record WorkerProject(
         .workerName(workerName)
         .vm(vm)
         .toolchainRoot(toolchainRoot)
-        .snapshot(snapshot);
+        .snapshot(snapshot)
+        .elixirStdlib(elixirStdlib);
   }
 
   /** This project with another {@link #vm}. */
@@ -158,6 +163,7 @@ public record WorkerProject(
     private VmInput vm = VmInput.SOURCE;
     private Optional<Path> toolchainRoot = Optional.empty();
     private boolean snapshot = true;
+    private boolean elixirStdlib;
 
     private Builder() {}
 
@@ -231,6 +237,11 @@ public record WorkerProject(
       return this;
     }
 
+    public Builder elixirStdlib(boolean elixirStdlib) {
+      this.elixirStdlib = elixirStdlib;
+      return this;
+    }
+
     /**
      * @throws NullPointerException naming the first required value that was not set
      */
@@ -249,7 +260,8 @@ public record WorkerProject(
           Objects.requireNonNull(workerName, "workerName"),
           Objects.requireNonNull(vm, "vm"),
           Objects.requireNonNull(toolchainRoot, "toolchainRoot"),
-          snapshot);
+          snapshot,
+          elixirStdlib);
     }
   }
 }

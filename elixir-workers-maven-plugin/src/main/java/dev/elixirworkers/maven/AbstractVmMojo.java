@@ -61,12 +61,22 @@ abstract class AbstractVmMojo extends AbstractProjectMojo {
   @Parameter(property = "elixir-workers.snapshot", defaultValue = "true")
   private boolean snapshot;
 
+  /**
+   * Run the worker on the standard library of the Elixir that compiles it (Enum, String, URI,
+   * DateTime… as that Elixir has them, and OTP's stdlib for what they call), packed from the
+   * installation and tree-shaken, instead of AtomVM's partial exavmlib. Off by default: the packed
+   * library still costs more than the example's size budget allows.
+   */
+  @Parameter(property = "elixir-workers.elixirStdlib", defaultValue = "false")
+  private boolean elixirStdlib;
+
   /** The project with its VM chosen ({@link VmSelection}). */
   protected WorkerProject workerProject() {
     WorkerProject base =
         baseProject().toBuilder()
             .toolchainRoot(Optional.ofNullable(toolchainRoot).map(f -> f.toPath().toAbsolutePath()))
             .snapshot(snapshot)
+            .elixirStdlib(elixirStdlib)
             .build();
     String coordinates = PrebuiltVm.coordinates(plugin.getVersion(), base.release());
     VmInput input =

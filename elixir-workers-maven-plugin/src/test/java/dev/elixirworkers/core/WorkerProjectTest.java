@@ -84,7 +84,8 @@ class WorkerProjectTest {
             original.workerName(),
             original.vm(),
             original.toolchainRoot(),
-            original.snapshot()),
+            original.snapshot(),
+            original.elixirStdlib()),
         original.toBuilder().startModule("OtherWorker").build());
   }
 }

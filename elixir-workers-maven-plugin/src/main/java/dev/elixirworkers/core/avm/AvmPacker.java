@@ -66,6 +66,36 @@ public final class AvmPacker {
 
   private static final String ELIXIR_PREFIX = "Elixir.";
 
+  /**
+   * The functions Elixir generates to describe a module ({@code __impl__(:for)} answers the type a
+   * protocol implementation is for, {@code __info__/1} the module's functions): the atoms in them
+   * are names for tools, never called, and counting them made every implemented type's module whole
+   * ({@code Enumerable.Stream} → all of {@code Stream}).
+   */
+  private static final Set<String> DESCRIPTIONS =
+      Set.of("__impl__/1", "__info__/1", "__protocol__/1");
+
+  /** The exports Elixir compiles {@code defmacro}s to. */
+  private static final String MACRO_PREFIX = "MACRO-";
+
+  /**
+   * The types a protocol implementation is named for that are not structs ({@code defimpl for:}).
+   */
+  private static final Set<String> BUILT_IN_TYPES =
+      Set.of(
+          "Any",
+          "Atom",
+          "BitString",
+          "Float",
+          "Function",
+          "Integer",
+          "List",
+          "Map",
+          "PID",
+          "Port",
+          "Reference",
+          "Tuple");
+
   private AvmPacker() {}
 
   /** A module found in the inputs. */
@@ -108,6 +138,7 @@ public final class AvmPacker {
               ? candidate.beam()
               : BeamFunctionRemoval.removeFrom(candidate.beam(), functions)
                   .orElse(candidate.beam());
+      beam = AllocationListRewrite.apply(beam).orElse(beam);
       byte[] data = AtomVmChunks.strip(beam, request.keepLineTables());
       int flags =
           module.equals(start)
@@ -223,10 +254,13 @@ public final class AvmPacker {
         for (String protocol : protocols) {
           for (Map.Entry<String, Candidate> e : available.entrySet()) {
             String name = e.getKey();
+            // also an implementation packed by another route (its name in the protocol's
+            // dispatch code): dispatch calls whichever of its functions the caller asked for
             if (name.startsWith(protocol + ".")
-                && !chosen.containsKey(name)
+                && !wholesale.contains(name)
                 && !excluded.contains(name)
-                && e.getValue().beam().exports("__impl__", 1)) {
+                && e.getValue().beam().exports("__impl__", 1)
+                && canDispatchTo(name.substring(protocol.length() + 1))) {
               include(name, Reason.PROTOCOL_IMPL, protocol);
               wholesale(name);
               added = true;
@@ -237,6 +271,15 @@ public final class AvmPacker {
           break;
         }
       }
+    }
+
+    /**
+     * Whether a value of {@code type} (the part of an implementation's name after the protocol's)
+     * can exist: a built-in type always; a struct only when its module is packed, since building
+     * one names the module in a literal or an atom that packs it ({@code %Date{}}).
+     */
+    private boolean canDispatchTo(String type) {
+      return BUILT_IN_TYPES.contains(type) || chosen.containsKey(ELIXIR_PREFIX + type);
     }
 
     /** The functions reached in each packed module that was followed function by function. */
@@ -290,6 +333,9 @@ public final class AvmPacker {
         reach(module, WHOLE_MODULE);
       }
       for (BeamFile.Export export : available.get(module).beam().exports()) {
+        if (export.function().startsWith(MACRO_PREFIX)) {
+          continue; // macros run in the compiler, never in the worker
+        }
         reach(module, export.function() + "/" + export.arity());
       }
     }
@@ -382,6 +428,9 @@ public final class AvmPacker {
       }
       for (String mfa : fn.funLiterals()) {
         call(mfa, Reason.FUN_LITERAL, module);
+      }
+      if (DESCRIPTIONS.contains(function)) {
+        return; // the names these return describe the module; nothing calls them at run time
       }
       for (String atom : fn.atoms()) {
         atom(atom, Reason.ELIXIR_ATOM, module);

@@ -50,6 +50,23 @@ final class FunctionReferences {
   private static final Set<Integer> LOCAL_CALL =
       Set.of(BeamOpcodes.CALL, BeamOpcodes.CALL_LAST, BeamOpcodes.CALL_ONLY);
 
+  /**
+   * Instructions that only compare with their atom operands ({@code is_eq_exact}, {@code
+   * select_val}, {@code is_tagged_tuple}…): the atom never reaches a register, so it can't become a
+   * module called by name. Elixir's standard library matches structs this way ({@code %Stream{}} in
+   * Enum), and counting those atoms made every matched struct's module whole.
+   */
+  private static final Set<String> COMPARISONS =
+      Set.of(
+          "is_lt",
+          "is_ge",
+          "is_eq",
+          "is_ne",
+          "is_eq_exact",
+          "is_ne_exact",
+          "select_val",
+          "is_tagged_tuple");
+
   private FunctionReferences() {}
 
   /** The module's functions by {@code name/arity}, or empty when it cannot be followed. */
@@ -106,7 +123,7 @@ final class FunctionReferences {
       for (Operand operand : instruction.allOperands()) {
         if (operand.kind() == Operand.Kind.FLOAT) {
           return null; // code from before OTP 20, which this was never checked against
-        } else if (operand.isAtom()) {
+        } else if (operand.isAtom() && !COMPARISONS.contains(instruction.name())) {
           atomIndexes.add(operand.value());
         } else if (operand.kind() == Operand.Kind.LITERAL) {
           literalIndexes.add((int) operand.value());

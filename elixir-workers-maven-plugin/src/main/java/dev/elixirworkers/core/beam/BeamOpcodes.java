@@ -19,6 +19,7 @@ public final class BeamOpcodes {
   public static final int BIF1 = 10;
   public static final int BIF2 = 11;
   public static final int RETURN = 19;
+  public static final int BS_INIT2 = 109;
   public static final int CALL_FUN = 75;
   public static final int CALL_EXT_ONLY = 78;
   public static final int MAKE_FUN2 = 103;

@@ -40,6 +40,21 @@ public final class CodeWriter {
     }
   }
 
+  /**
+   * Appends {@code instruction} with its operand at {@code position} replaced by the unsigned
+   * {@code value} (the other operands copied as they are).
+   */
+  public void writeReplacing(Instruction instruction, int position, long value) {
+    out.write(instruction.opcode());
+    for (int i = 0; i < instruction.operands().size(); i++) {
+      if (i == position) {
+        CompactTerms.write(out, Operand.Kind.UNSIGNED, value);
+      } else {
+        write(i, instruction.operand(i), (p, o) -> OptionalLong.empty());
+      }
+    }
+  }
+
   private void write(int position, Operand operand, Renumbering renumbering) {
     if (operand.elements().isEmpty()) {
       OptionalLong value = renumbering.renumber(position, operand);

@@ -28,6 +28,7 @@ public final class ElixirInstallation {
   private final Duration timeout;
   private String otpVersion;
   private String elixirVersion;
+  private LibraryDirectories libraries;
 
   private ElixirInstallation(String path, Duration timeout) {
     this.path = path == null ? "" : path;
@@ -126,6 +127,44 @@ public final class ElixirInstallation {
           ask("Elixir version", List.of(elixir().toString(), "-e", "IO.puts(System.version())"));
     }
     return elixirVersion;
+  }
+
+  /**
+   * The compiled modules of Elixir's and OTP's standard libraries in this installation.
+   *
+   * @param elixir the {@code ebin} of Elixir's {@code elixir} application (Enum, String, URI, …)
+   * @param otpStdlib the {@code ebin} of OTP's {@code stdlib} application (unicode_util,
+   *     uri_string, calendar, …)
+   */
+  public record LibraryDirectories(Path elixir, Path otpStdlib) {}
+
+  /** Where the {@code elixir} on this PATH finds its own and OTP's standard library modules. */
+  public synchronized LibraryDirectories libraryDirectories() {
+    if (libraries == null) {
+      String answer =
+          ask(
+              "standard library directories",
+              List.of(
+                  elixir().toString(),
+                  "-e",
+                  "IO.puts(Path.join(:code.lib_dir(:elixir), \"ebin\") <> \"\\t\" <>"
+                      + " Path.join(:code.lib_dir(:stdlib), \"ebin\"))"));
+      String[] parts = answer.split("\t");
+      if (parts.length != 2
+          || !Files.isDirectory(Path.of(parts[0]))
+          || !Files.isDirectory(Path.of(parts[1]))) {
+        throw new CompileException(
+            "Could not find the ebin directories of Elixir's and OTP's standard library: `"
+                + elixir()
+                + " -e ...:code.lib_dir(:elixir)...` answered \""
+                + answer
+                + "\" — the worker packs these modules, so install Elixir and Erlang/OTP with"
+                + " their compiled libraries (not only the executables) on the PATH the build"
+                + " runs with");
+      }
+      libraries = new LibraryDirectories(Path.of(parts[0]), Path.of(parts[1]));
+    }
+    return libraries;
   }
 
   private String ask(String what, List<String> command) {

@@ -407,6 +407,20 @@ class AvmPackerTest {
   }
 
   @Test
+  void anAtomReachableCodeOnlyComparesWithDoesNotMakeItsModuleWhole() {
+    // `case X of lib -> ...` tests against the atom; it never reaches a register to be called
+    // (Elixir's Enum matches %Stream{} this way, which made all of Stream whole).
+    var compared =
+        packedFrom(
+            "reach-compare",
+            "s",
+            "-module(s).\n-export([start/0]).\n"
+                + "start() -> lib:used(), case get(x) of lib -> yes; _ -> no end.");
+    assertTrue(compared.contains("lib"), compared.toString());
+    assertFalse(compared.contains("only_unused"), compared.toString());
+  }
+
+  @Test
   void elixirModulesNamedByAtomsAreStillPackedWholeEvenIfNotCalled() {
     Map<String, PackedModule> packed = byName(pack(PackRequest.builder(START).input(app)));
     // HelloWorker passes Dynamic.Target around (run_with/1): everything it exports is kept.

@@ -99,7 +99,7 @@ class BeamFunctionRemovalOnElixirTest {
   }
 
   /** The module as the Erlang VM reads it: literals compressed again ({@code LitT}). */
-  private static byte[] loadable(BeamFile beam) {
+  static byte[] loadable(BeamFile beam) {
     List<BeamFile.Chunk> chunks = new ArrayList<>();
     for (BeamFile.Chunk chunk : beam.chunks()) {
       if (!chunk.id().equals("LitU")) {
@@ -121,7 +121,7 @@ class BeamFunctionRemovalOnElixirTest {
     return BeamFile.build(chunks);
   }
 
-  private static Path elixirEbin() throws Exception {
+  static Path elixirEbin() throws Exception {
     ProcessRunner.Result elixir =
         ProcessRunner.run(
             List.of("elixir", "-e", "IO.puts(:code.lib_dir(:elixir))"), Duration.ofMinutes(2));

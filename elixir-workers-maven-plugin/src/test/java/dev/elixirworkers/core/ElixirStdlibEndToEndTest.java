@@ -1,0 +1,125 @@
+package dev.elixirworkers.core;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.elixirworkers.core.bundle.SizeBudget;
+import dev.elixirworkers.core.compat.CompatibilityMode;
+import dev.elixirworkers.wasi.WorkerBundle;
+import dev.elixirworkers.wasi.WorkerRequest;
+import dev.elixirworkers.wasi.WorkerResponse;
+import dev.elixirworkers.wasi.WorkerRuntime;
+import dev.elixirworkers.wasi.wasmtime.CacheDirectory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A worker built with {@code <elixirStdlib>} from {@code src/test/resources/e2e/stdlib-worker}
+ * calls Elixir's own String, Enum, Map, Integer, URI, Kernel.inspect, Stream and a protocol
+ * implementation of its own, inside the snapshot VM, and answers what Elixir answers on the BEAM.
+ * Runs when {@code -Datomvm.source} or {@code ATOMVM_SOURCE} names an AtomVM checkout.
+ */
+class ElixirStdlibEndToEndTest {
+  private static WorkerRuntime runtime;
+  private static final List<String> stderr = new ArrayList<>();
+
+  @BeforeAll
+  static void buildTheWorker() throws Exception {
+    Optional<Path> atomvm =
+        Optional.of(
+            GatedAtomVm.sourceOrSkip(
+                "ElixirStdlibEndToEndTest", "to run Elixir's standard library in the VM"));
+    Path project = Files.createTempDirectory("stdlib-worker");
+    GatedAtomVm.copyTree(
+        Path.of("src/test/resources/e2e/stdlib-worker/src"), project.resolve("src"));
+    WorkerProject worker =
+        WorkerProject.atConventionalPaths(
+                project, "StdlibWorker", atomvm, CacheDirectory.root(), true)
+            .toBuilder()
+            .elixirStdlib(true)
+            .build();
+    RecordingLog log = new RecordingLog();
+    // the sizes are measured and reported, not held to the example's budget (see <elixirStdlib>)
+    WorkerBuild build = new WorkerBuild(worker, log, CompatibilityMode.WARN, SizeBudget.UNLIMITED);
+    build.compile();
+    build.bundle();
+    log.lines.forEach(System.out::println);
+    runtime =
+        WorkerRuntime.create(
+            WorkerBundle.load(worker.workerDirectory()),
+            WorkerRuntime.Options.builder().stderrListener(stderr::add).build());
+  }
+
+  @AfterAll
+  static void close() throws Exception {
+    if (runtime != null) {
+      runtime.close();
+    }
+  }
+
+  private static String get(String path) {
+    WorkerResponse response =
+        runtime.handle(WorkerRequest.of("GET", "http://localhost:8797" + path));
+    assertEquals(200, response.status(), response.bodyText() + "\n" + String.join("\n", stderr));
+    return response.bodyText();
+  }
+
+  @Test
+  void stringCaseTrimAndSplitAreElixirs() {
+    assertEquals("HELLO hello Hello a|b||c", get("/string/Hello"));
+  }
+
+  @Test
+  void stringLengthAndGraphemesCountCharactersNotBytes() {
+    assertEquals("5 h|é|l|l|o", get("/graphemes/h%C3%A9llo"));
+  }
+
+  @Test
+  void enumGroupBySortByAndCount() {
+    assertEquals(
+        "[{\"a\", [\"apple\", \"avocado\"]}, {\"b\", [\"banana\"]}, {\"c\", [\"cherry\"]}]"
+            + " [{\"c\", 1}, {\"b\", 2}, {\"a\", 3}] 3",
+        get("/enum"));
+  }
+
+  @Test
+  void mapUpdateCounts() {
+    assertEquals("[{\"a\", 3}, {\"b\", 1}, {\"c\", 1}]", get("/map"));
+  }
+
+  @Test
+  void integerParseLeavesTheRest() {
+    assertEquals("42 \"abc\"", get("/integer/21abc"));
+  }
+
+  @Test
+  void uriEncodeQueryEscapesValues() {
+    assertEquals("page=2&q=a+b%26c", get("/query"));
+  }
+
+  @Test
+  void inspectPrintsMapsKeywordsListsFloatsAndTuples() {
+    assertEquals(
+        "%{list: [1, 2.5, -0.001, 1.0e20, :three], tuple: {\"four\", nil}}", get("/inspect"));
+  }
+
+  @Test
+  void dateTimeUtcNowIsInUtc() {
+    assertEquals("true Etc/UTC", get("/utc_now"));
+  }
+
+  @Test
+  void streamsAreLazyUntilEnumerated() {
+    assertEquals("[1, 2, 4, 8, 16]", get("/stream"));
+  }
+
+  @Test
+  void interpolationDispatchesToTheWorkersOwnStringCharsImplementation() {
+    assertEquals("at (1, 2)", get("/point"));
+  }
+}

@@ -1,0 +1,96 @@
+# SPDX-License-Identifier: Apache-2.0
+
+# A worker that calls Elixir's own standard library (packed from the Elixir
+# that compiled it, <elixirStdlib>), for ElixirStdlibEndToEndTest. Each route
+# answers one call's result as text.
+
+defmodule StdlibWorker do
+  use ElixirWorkers.App, router: StdlibWorker.Router
+end
+
+defmodule StdlibWorker.Router do
+  use ElixirWorkers.Router
+
+  get "/string/:word", StdlibWorker.Handlers, :string
+  get "/graphemes/:word", StdlibWorker.Handlers, :graphemes
+  get "/enum", StdlibWorker.Handlers, :enum
+  get "/map", StdlibWorker.Handlers, :map
+  get "/integer/:n", StdlibWorker.Handlers, :integer
+  get "/query", StdlibWorker.Handlers, :query
+  get "/inspect", StdlibWorker.Handlers, :inspect_term
+  get "/utc_now", StdlibWorker.Handlers, :utc_now
+  get "/stream", StdlibWorker.Handlers, :stream
+  get "/point", StdlibWorker.Handlers, :point
+end
+
+defmodule StdlibWorker.Point do
+  defstruct x: 0, y: 0
+end
+
+defimpl String.Chars, for: StdlibWorker.Point do
+  def to_string(%{x: x, y: y}), do: "(#{x}, #{y})"
+end
+
+defmodule StdlibWorker.Handlers do
+  import ElixirWorkers.Conn
+
+  def string(%{path_params: %{"word" => word}} = conn) do
+    text(
+      conn,
+      Enum.join(
+        [
+          String.upcase(word),
+          String.downcase(word),
+          String.trim("  #{word}  "),
+          Enum.join(String.split("a,b,,c", ","), "|")
+        ],
+        " "
+      )
+    )
+  end
+
+  def graphemes(%{path_params: %{"word" => word}} = conn) do
+    text(conn, "#{String.length(word)} #{Enum.join(String.graphemes(word), "|")}")
+  end
+
+  def enum(conn) do
+    groups = Enum.group_by(~w(apple avocado banana cherry), &String.first/1)
+    sorted = Enum.sort_by([{"b", 2}, {"a", 3}, {"c", 1}], &elem(&1, 1))
+
+    text(
+      conn,
+      "#{inspect(Map.to_list(groups))} #{inspect(sorted)} #{Enum.count(1..10, &(rem(&1, 3) == 0))}"
+    )
+  end
+
+  def map(conn) do
+    counts = Enum.reduce(~w(a b a c a), %{}, fn k, acc -> Map.update(acc, k, 1, &(&1 + 1)) end)
+    text(conn, inspect(Enum.sort(counts)))
+  end
+
+  def integer(%{path_params: %{"n" => n}} = conn) do
+    {value, rest} = Integer.parse(n)
+    text(conn, "#{value * 2} #{inspect(rest)}")
+  end
+
+  def query(conn) do
+    text(conn, URI.encode_query(%{"q" => "a b&c", "page" => 2}))
+  end
+
+  def inspect_term(conn) do
+    text(conn, inspect(%{list: [1, 2.5, -0.001, 1.0e20, :three], tuple: {"four", nil}}))
+  end
+
+  def utc_now(conn) do
+    now = DateTime.utc_now()
+    text(conn, "#{now.year > 2000} #{now.time_zone}")
+  end
+
+  def stream(conn) do
+    text(conn, inspect(1 |> Stream.iterate(&(&1 * 2)) |> Stream.take(5) |> Enum.to_list()))
+  end
+
+  def point(conn) do
+    text(conn, "at #{%StdlibWorker.Point{x: 1, y: 2}}")
+  end
+end
