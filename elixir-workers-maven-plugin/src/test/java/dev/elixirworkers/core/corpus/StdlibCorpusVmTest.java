@@ -7,6 +7,7 @@ import dev.elixirworkers.core.GatedAtomVm;
 import dev.elixirworkers.core.RecordingLog;
 import dev.elixirworkers.core.WorkerBuild;
 import dev.elixirworkers.core.WorkerProject;
+import dev.elixirworkers.core.bundle.SizeBudget;
 import dev.elixirworkers.core.compat.CompatibilityChecker;
 import dev.elixirworkers.core.compat.CompatibilityMode;
 import dev.elixirworkers.wasi.WorkerBundle;
@@ -31,10 +32,13 @@ import org.junit.jupiter.api.Test;
  * .beam} files. Prints the per-module table and writes it, with every case's row, to {@code
  * target/stdlib-corpus/vm/report}. Asserts that the harness works, not a percentage. Runs when
  * {@code -Datomvm.source} or {@code ATOMVM_SOURCE} names an AtomVM checkout; otherwise it is
- * skipped and says why.
+ * skipped and says why. {@code -Dstdlib-corpus.elixirStdlib=true} builds the worker with {@code
+ * <elixirStdlib>} on, to measure Elixir's own standard library in the VM.
  */
 class StdlibCorpusVmTest {
-  private static final Path OUT = Path.of("target", "stdlib-corpus", "vm");
+  private static final boolean ELIXIR_STDLIB = Boolean.getBoolean("stdlib-corpus.elixirStdlib");
+  private static final Path OUT =
+      Path.of("target", "stdlib-corpus", ELIXIR_STDLIB ? "vm-elixir-stdlib" : "vm");
 
   /** Cases per request: a crash loses one chunk, which is then rerun case by case. */
   private static final int CHUNK = 20;
@@ -56,8 +60,17 @@ class StdlibCorpusVmTest {
 
     WorkerProject worker =
         WorkerProject.atConventionalPaths(
-            project, "StdlibCorpusWorker", Optional.of(atomvm), CacheDirectory.root(), true);
-    WorkerBuild build = new WorkerBuild(worker, new RecordingLog(), CompatibilityMode.WARN);
+                project, "StdlibCorpusWorker", Optional.of(atomvm), CacheDirectory.root(), true)
+            .toBuilder()
+            .elixirStdlib(ELIXIR_STDLIB)
+            .build();
+    WorkerBuild build =
+        new WorkerBuild(
+            worker,
+            new RecordingLog(),
+            CompatibilityMode.WARN,
+            // the corpus reaches most of the library at once: its size is not a worker's
+            SizeBudget.UNLIMITED);
     build.compile();
     WorkerBuild.Bundle bundle = build.bundle();
 
@@ -124,7 +137,7 @@ class StdlibCorpusVmTest {
             answers,
             Optional.of(findings),
             OUT.resolve("report"),
-            "Host BEAM against AtomVM");
+            "Host BEAM against AtomVM" + (ELIXIR_STDLIB ? ", Elixir's standard library" : ""));
     System.out.println(hostAgainstVm.table());
   }
 
