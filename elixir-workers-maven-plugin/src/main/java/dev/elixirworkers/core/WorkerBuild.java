@@ -236,8 +236,12 @@ public final class WorkerBuild {
     String summary =
         findings.size()
             + " call(s) to functions AtomVM does not have; each fails with undef when it runs"
-            + " (AtomVM's standard library is smaller than Elixir's: it has no String module and"
-            + " only part of Enum)";
+            + (project.elixirStdlib()
+                ? " (they are in none of the modules that can be packed — the project's, Elixir's"
+                    + " and OTP's standard libraries — nor among AtomVM's natives)"
+                : " (AtomVM's standard library is smaller than Elixir's: it has no String module"
+                    + " and only part of Enum; <elixirStdlib>true</elixirStdlib> packs Elixir's"
+                    + " own)");
     if (compatibility == CompatibilityMode.ERROR) {
       throw new CompatibilityException(
           summary
