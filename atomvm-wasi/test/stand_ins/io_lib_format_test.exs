@@ -26,11 +26,11 @@ defmodule StandIns.IoLibFormatTest do
     {:ok, module, binary} = :compile.file(String.to_charlist(file), [:binary, :return_errors])
     {:module, ^module} = :code.load_binary(module, String.to_charlist(file), binary)
     on_exit(fn -> File.rm_rf!(dir) end)
-    %{module: module}
+    %{stand_in: module}
   end
 
   test "fwrite_g/1 writes what OTP writes for edge cases and 40,000 random floats", %{
-    module: stand_in
+    stand_in: stand_in
   } do
     edges = [
       0.0,
