@@ -31,7 +31,7 @@ locals_without_parens = [
 ]
 
 [
-  inputs: ["lib/**/*.{ex,exs}", "test/**/*.{ex,exs}", "bench/**/*.exs", ".formatter.exs"],
+  inputs: ["lib/**/*.{ex,exs}", "test/**/*.{ex,exs}", ".formatter.exs"],
   locals_without_parens: locals_without_parens,
   export: [locals_without_parens: locals_without_parens]
 ]
