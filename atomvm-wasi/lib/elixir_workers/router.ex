@@ -59,35 +59,14 @@ defmodule ElixirWorkers.Router do
 
   @methods [:get, :post, :put, :patch, :delete, :options, :head]
 
+  # What `use ElixirWorkers.Router` imports: plug/1,2 and each method at arities
+  # 2..4 (.formatter.exs lists the same, for `mix format`).
+  @dsl [plug: 1, plug: 2] ++ for(method <- @methods, arity <- 2..4, do: {method, arity})
+
   @doc false
   defmacro __using__(_opts) do
     quote do
-      import ElixirWorkers.Router,
-        only: [
-          plug: 1,
-          plug: 2,
-          get: 2,
-          get: 3,
-          get: 4,
-          post: 2,
-          post: 3,
-          post: 4,
-          put: 2,
-          put: 3,
-          put: 4,
-          patch: 2,
-          patch: 3,
-          patch: 4,
-          delete: 2,
-          delete: 3,
-          delete: 4,
-          options: 2,
-          options: 3,
-          options: 4,
-          head: 2,
-          head: 3,
-          head: 4
-        ]
+      import ElixirWorkers.Router, only: unquote(@dsl)
 
       import ElixirWorkers.Conn
 
