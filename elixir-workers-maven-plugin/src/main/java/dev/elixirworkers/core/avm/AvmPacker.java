@@ -39,17 +39,20 @@ import java.util.stream.Stream;
  *
  * <p>Some modules are called by a name computed or passed around at run time ({@code apply}, {@code
  * erlang:apply/3}, {@code make_fun/3}, {@code mod.fun()} on a variable, behaviour callbacks, {@code
- * struct.message(e)}); the analysis cannot see which of their functions run, so every export of
- * such a module is reachable ("whole"). A module is whole when:
+ * struct.message(e)}); the analysis cannot see which module a variable holds. Such a call names its
+ * function by an atom all the same ({@code mod.fun()} compiles to an {@code apply} whose function
+ * operand is the atom {@code fun}; {@code apply(m, :f, args)} and {@code {m, :f}} callbacks carry
+ * {@code :f} in code or a literal). So a module is <em>named</em> when reachable code uses its name
+ * as an atom — an instruction operand, or an atom inside a literal it loads — and then each of its
+ * exports whose function name is also an atom of reachable code is reachable, whenever either atom
+ * is first seen. An {@code Elixir.*} atom also packs the module (aliases passed around; exception
+ * and struct modules); other atoms only name an already packed module: the atom {@code init} would
+ * pull in {@code init.beam}, whose presence switches AtomVM into OTP boot mode.
+ *
+ * <p>Every export of a module is reachable ("whole") when:
  *
  * <ul>
  *   <li>it is the start module, or listed in {@code extraModules};
- *   <li>reachable code uses its name as an atom: an instruction operand, or an atom inside a
- *       literal it loads. This covers {@code apply} and callbacks, whose module arrives as an atom
- *       that some reachable code wrote, and a module passing {@code __MODULE__} on. An {@code
- *       Elixir.*} atom also packs the module (aliases passed around; exception and struct modules);
- *       other atoms only make an already packed module whole: the atom {@code init} would pull in
- *       {@code init.beam}, whose presence switches AtomVM into OTP boot mode;
  *   <li>it implements a packed protocol ({@code Proto.Type} exporting {@code __impl__/1}: dispatch
  *       computes the name);
  *   <li>its code cannot be decoded (an instruction or literal this packer does not know): it is
@@ -110,9 +113,12 @@ public final class AvmPacker {
     Set<String> unresolved = new TreeSet<>();
     Set<String> excludedReferences = new TreeSet<>();
     Map<String, Set<String>> reachedFunctions = Map.of();
+    Map<String, List<String>> chains = Map.of();
 
     if (request.treeShake()) {
-      reachedFunctions = shake(request, available, start, chosen, unresolved, excludedReferences);
+      Shaker shaker = shake(request, available, start, chosen, unresolved, excludedReferences);
+      reachedFunctions = shaker.reachedFunctions();
+      chains = shaker.chains(chosen.keySet());
     } else {
       for (String module : available.keySet()) {
         if (module.equals(start)
@@ -154,7 +160,8 @@ public final class AvmPacker {
               candidate.size(),
               data.length,
               reason,
-              how == null ? null : how.via()));
+              how == null ? null : how.via(),
+              chains.getOrDefault(module, List.of())));
     }
     byte[] archive = AvmArchive.write(entries);
     boolean written = request.output() != null && write(request.output(), archive);
@@ -169,8 +176,8 @@ public final class AvmPacker {
         archive);
   }
 
-  /** Packs what the start module reaches; returns the reached functions of each module followed. */
-  private static Map<String, Set<String>> shake(
+  /** Packs what the start module reaches; the shaker knows what it reached and from where. */
+  private static Shaker shake(
       PackRequest request,
       Map<String, Candidate> available,
       String start,
@@ -196,7 +203,7 @@ public final class AvmPacker {
     Shaker shaker =
         new Shaker(request, available, excluded, chosen, unresolved, excludedReferences);
     shaker.run(start);
-    return shaker.reachedFunctions();
+    return shaker;
   }
 
   /** Function-level reachability over the inputs; see the class comment for the rule. */
@@ -215,7 +222,22 @@ public final class AvmPacker {
     private final Set<String> wholesale = new HashSet<>();
     private final Set<String> reached = new HashSet<>();
     private final Set<String> atomsSeen = new HashSet<>();
+
+    /** Modules named by an atom of reachable code. */
+    private final Set<String> named = new HashSet<>();
+
+    /** For each function name, the named modules exporting a function of that name. */
+    private final Map<String, List<String>> namedExports = new HashMap<>();
+
     private final Deque<String[]> queue = new ArrayDeque<>();
+
+    /** For each reached node, the node whose code reached it first (absent for roots). */
+    private final Map<String, String> reachedFrom = new HashMap<>();
+
+    /** For each module, the first of its nodes reached. */
+    private final Map<String, String> firstReached = new HashMap<>();
+
+    private String following;
 
     Shaker(
         PackRequest request,
@@ -318,10 +340,32 @@ public final class AvmPacker {
         return false;
       }
       chosen.put(module, mark(module, reason, via));
-      if (atomsSeen.contains(module) || functionsOf(module).isEmpty()) {
+      if (functionsOf(module).isEmpty()) {
         wholesale(module);
+      } else if (atomsSeen.contains(module)) {
+        name(module);
       }
       return true;
+    }
+
+    /**
+     * A packed module's name is an atom of reachable code: its exports named by atoms of reachable
+     * code are reachable, now and as those atoms turn up.
+     */
+    private void name(String module) {
+      if (!named.add(module)) {
+        return;
+      }
+      for (BeamFile.Export export : available.get(module).beam().exports()) {
+        String function = export.function();
+        if (function.startsWith(MACRO_PREFIX)) {
+          continue;
+        }
+        namedExports.computeIfAbsent(function, f -> new ArrayList<>()).add(module);
+        if (atomsSeen.contains(function)) {
+          reach(module, function + "/" + export.arity());
+        }
+      }
     }
 
     /** Every export of a packed module is reachable (it was reached by a route not followed). */
@@ -341,9 +385,31 @@ public final class AvmPacker {
     }
 
     private void reach(String module, String function) {
-      if (reached.add(module + ":" + function)) {
+      String node = module + ":" + function;
+      if (reached.add(node)) {
+        if (following != null) {
+          reachedFrom.put(node, following);
+        }
+        firstReached.putIfAbsent(module, node);
         queue.add(new String[] {module, function});
       }
+    }
+
+    Map<String, List<String>> chains(Set<String> modules) {
+      Map<String, List<String>> result = new HashMap<>();
+      modules.forEach(m -> result.put(m, chainTo(m)));
+      return result;
+    }
+
+    /** The chain of calls from a root to the first reached function of {@code module}. */
+    private List<String> chainTo(String module) {
+      List<String> chain = new ArrayList<>();
+      for (String node = firstReached.get(module);
+          node != null && chain.size() < 64;
+          node = reachedFrom.get(node)) {
+        chain.add(0, node);
+      }
+      return chain;
     }
 
     /** A call of {@code module:function/arity} (or a fun of it) from {@code via}. */
@@ -378,11 +444,20 @@ public final class AvmPacker {
 
     /** An atom used by reachable code of {@code via}: a module it names may be called by name. */
     private void atom(String atom, Reason reason, String via) {
-      if (!atomsSeen.add(atom) && !chosen.containsKey(atom)) {
+      if (!atomsSeen.add(atom)) {
         return;
       }
+      for (String module : namedExports.getOrDefault(atom, List.of())) {
+        for (BeamFile.Export export : available.get(module).beam().exports()) {
+          if (export.function().equals(atom)) {
+            reach(module, atom + "/" + export.arity());
+          }
+        }
+      }
       if (chosen.containsKey(atom)) {
-        wholesale(atom);
+        if (functionsOf(atom).isPresent()) {
+          name(atom);
+        }
       } else if (atom.startsWith(ELIXIR_PREFIX) && available.containsKey(atom)) {
         include(atom, reason, via);
       }
@@ -393,6 +468,7 @@ public final class AvmPacker {
     }
 
     private void follow(String module, String function) {
+      following = module + ":" + function;
       BeamFile beam = available.get(module).beam();
       if (function.equals(WHOLE_MODULE)) {
         for (BeamFile.Import imported : beam.imports()) {
@@ -442,7 +518,7 @@ public final class AvmPacker {
   }
 
   private static PackedModule mark(String module, Reason reason, String via) {
-    return new PackedModule(module, null, 0, 0, reason, via);
+    return new PackedModule(module, null, 0, 0, reason, via, List.of());
   }
 
   private static String resolveStart(PackRequest request, Map<String, Candidate> available) {

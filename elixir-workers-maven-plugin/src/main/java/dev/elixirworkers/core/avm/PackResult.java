@@ -60,9 +60,21 @@ public record PackResult(
    * @param packedSize bytes of the section payload after stripping
    * @param reason why it was included
    * @param via the module whose reference pulled it in (null for START, EXTRA, ALL)
+   * @param reachedBy the functions ({@code module:name/arity}) through which the start module first
+   *     reached this one, root first; empty when tree-shaking was off
    */
   public record PackedModule(
-      String module, String source, int originalSize, int packedSize, Reason reason, String via) {
+      String module,
+      String source,
+      int originalSize,
+      int packedSize,
+      Reason reason,
+      String via,
+      List<String> reachedBy) {
+    public PackedModule {
+      reachedBy = List.copyOf(reachedBy);
+    }
+
     public String sectionName() {
       return module + ".beam";
     }
@@ -98,6 +110,9 @@ public record PackResult(
               m.packedSize(),
               m.reason().name().toLowerCase().replace('_', ' ')
                   + (m.via() == null ? "" : " from " + m.via())));
+      if (m.reachedBy().size() > 1) {
+        lines.add("      reached by " + String.join(" → ", m.reachedBy()));
+      }
     }
     if (!excludedReferences.isEmpty()) {
       lines.add("  referenced but excluded: " + String.join(", ", sorted(excludedReferences)));

@@ -370,15 +370,25 @@ class AvmPackerTest {
   }
 
   @Test
-  void aModuleNamedByAnAtomInReachableCodeHasEveryExportReachable() {
-    // apply/3 on a module named by an atom: lib:unused/0 may be what runs.
+  void aModuleNamedByAnAtomInReachableCodeHasItsExportsNamedByAtomsReachable() {
+    // apply/3 on a module named by an atom: the function's name is an atom of reachable code too.
     var applied =
         packedFrom(
             "reach-apply",
             "s",
             "-module(s).\n-export([start/0]).\n"
-                + "start() -> lib:used(), apply(lib, get(function_name), []).");
+                + "start() -> lib:used(), apply(lib, get(f), []), put(f, unused).");
     assertTrue(applied.contains("only_unused"), applied.toString());
+    // a function name no reachable code holds as an atom (built at run time) is not followed:
+    // extraModules packs such a module whole
+    var computed =
+        packedFrom(
+            "reach-apply-computed",
+            "s",
+            "-module(s).\n-export([start/0]).\n"
+                + "start() -> lib:used(), apply(lib, list_to_atom(get(prefix) ++ \"used\"), []).");
+    assertTrue(computed.contains("lib"), computed.toString());
+    assertFalse(computed.contains("only_unused"), computed.toString());
   }
 
   @Test
@@ -396,14 +406,21 @@ class AvmPackerTest {
   }
 
   @Test
-  void aModuleNamedInALiteralOfReachableCodeHasEveryExportReachable() {
-    // A list of handlers: the atom is in the literal table only.
+  void aModuleAndFunctionNamedInALiteralOfReachableCodeAreReachable() {
+    // A list of {module, function} handlers: the atoms are in the literal table only.
     var listed =
         packedFrom(
             "reach-literal",
             "s",
-            "-module(s).\n-export([start/0]).\nstart() -> lib:used(), put(handlers, [lib, other]).");
+            "-module(s).\n-export([start/0]).\n"
+                + "start() -> lib:used(), put(handlers, [{lib, unused}, other]).");
     assertTrue(listed.contains("only_unused"), listed.toString());
+    var moduleOnly =
+        packedFrom(
+            "reach-literal-module",
+            "s",
+            "-module(s).\n-export([start/0]).\nstart() -> lib:used(), put(handlers, [lib, other]).");
+    assertFalse(moduleOnly.contains("only_unused"), moduleOnly.toString());
   }
 
   @Test
