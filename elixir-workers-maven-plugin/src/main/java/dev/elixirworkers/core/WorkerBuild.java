@@ -32,12 +32,15 @@ import dev.elixirworkers.core.vm.VmInput;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.Predicate;
+import java.util.stream.Stream;
 
 /**
  * The build of one worker, in two steps the lifecycle runs at different phases: {@link #compile}
@@ -200,9 +203,9 @@ public final class WorkerBuild {
   }
 
   /**
-   * Reports every call from the packed project and framework modules to a function AtomVM does not
-   * have: its BIFs and NIFs (read from the AtomVM source), the platform's NIFs, and the exports of
-   * the modules that can be packed.
+   * Reports every call from the packed project, framework and stand-in modules to a function AtomVM
+   * does not have: its BIFs and NIFs (read from the AtomVM source), the platform's NIFs, and the
+   * exports of the modules that can be packed.
    */
   private CompatibilityChecker.Report checkCompatibility(
       AtomVmNatives natives, List<Path> inputs, PackResult pack) {
@@ -210,7 +213,7 @@ public final class WorkerBuild {
       log.info("Compatibility check skipped: <compatibility> is off");
       return new CompatibilityChecker.Report(List.of(), 0, 0);
     }
-    List<Path> ours = List.of(project.appBeams(), project.runtimeBeams());
+    List<Path> ours = List.of(project.appBeams(), project.runtimeBeams(), project.standInBeams());
     List<BeamFile> modules = new ArrayList<>();
     for (PackResult.PackedModule packed : pack.modules()) {
       Path file = Path.of(packed.source()).toAbsolutePath().normalize();
@@ -221,9 +224,20 @@ public final class WorkerBuild {
     CompatibilityChecker checker = CompatibilityChecker.forInputs(natives, inputs);
     CompatibilityChecker.Report report = checker.check(modules);
     List<CompatibilityChecker.Finding> findings =
-        report.findings().stream()
-            .map(f -> isSourceFile(f.file()) ? f.withFile(relative(Path.of(f.file()))) : f)
+        report.findings().stream().map(this::withRelativeFile).toList();
+    Map<String, BeamFile> byName = new TreeMap<>();
+    modules.forEach(beam -> byName.put(beam.module(), beam));
+    List<CompatibilityChecker.Finding> deep =
+        checker.reachedThroughLibraries(pack.unsatisfiedCalls(), byName).stream()
+            .map(this::withRelativeFile)
+            .sorted(
+                Comparator.comparing(CompatibilityChecker.Finding::file)
+                    .thenComparingInt(CompatibilityChecker.Finding::line)
+                    .thenComparing(f -> f.call().key()))
             .toList();
+    reportLibraryCalls(deep, isFrom(project.appBeams()));
+    List<CompatibilityChecker.Finding> all =
+        Stream.concat(findings.stream(), deep.stream()).toList();
     if (findings.isEmpty()) {
       log.info(
           "Compatibility check: "
@@ -231,7 +245,7 @@ public final class WorkerBuild {
               + " calls in "
               + report.modulesChecked()
               + " modules, all available on AtomVM");
-      return report;
+      return new CompatibilityChecker.Report(all, report.modulesChecked(), report.callsChecked());
     }
     String summary =
         findings.size()
@@ -256,8 +270,45 @@ public final class WorkerBuild {
         summary
             + ". Set <compatibility>error</compatibility> (-Delixir-workers.compatibility=error)"
             + " to fail the build on them.");
-    return new CompatibilityChecker.Report(
-        findings, report.modulesChecked(), report.callsChecked());
+    return new CompatibilityChecker.Report(all, report.modulesChecked(), report.callsChecked());
+  }
+
+  /**
+   * Calls the libraries make that AtomVM cannot run, on paths the project's or the framework's code
+   * reaches. They fail only when that path runs (often an error path: a warning, a message), so
+   * they never fail the build; the project's are warnings, the framework's are listed with -X.
+   */
+  private void reportLibraryCalls(
+      List<CompatibilityChecker.Finding> deep, Predicate<String> isProjectModule) {
+    List<CompatibilityChecker.Finding> projects =
+        deep.stream().filter(f -> isProjectModule.test(f.caller())).toList();
+    long framework = deep.size() - projects.size();
+    projects.forEach(f -> log.warn(f.message()));
+    if (!projects.isEmpty()) {
+      log.warn(
+          projects.size()
+              + " call(s) inside the standard library, on paths the project's code reaches, to"
+              + " functions AtomVM does not have: each fails with undef if that path runs (the"
+              + " build goes on under any <compatibility>)");
+    }
+    if (framework > 0) {
+      deep.stream()
+          .filter(f -> !isProjectModule.test(f.caller()))
+          .forEach(f -> log.debug(f.message()));
+      log.info(
+          framework
+              + " call(s) inside the standard library, on paths the framework reaches (mostly"
+              + " error formatting), to functions AtomVM does not have; -X lists them");
+    }
+  }
+
+  /** Whether a module's BEAM file is in {@code directory}. */
+  private static Predicate<String> isFrom(Path directory) {
+    return module -> Files.isRegularFile(directory.resolve(module + ".beam"));
+  }
+
+  private CompatibilityChecker.Finding withRelativeFile(CompatibilityChecker.Finding f) {
+    return isSourceFile(f.file()) ? f.withFile(relative(Path.of(f.file()))) : f;
   }
 
   /**
@@ -314,8 +365,12 @@ public final class WorkerBuild {
       return inputs;
     }
     Path consolidated = project.workDirectory().resolve("consolidated");
-    ProtocolConsolidation.consolidate(elixir, types, inputs, consolidated);
-    log.info("Consolidated " + types.size() + " protocol(s): " + String.join(", ", types.keySet()));
+    boolean written = ProtocolConsolidation.consolidate(elixir, types, inputs, consolidated);
+    log.info(
+        (written ? "Consolidated " : "Consolidated protocols unchanged since the last build: ")
+            + types.size()
+            + " protocol(s): "
+            + String.join(", ", types.keySet()));
     List<Path> result = new ArrayList<>();
     result.add(consolidated);
     result.addAll(inputs);

@@ -30,7 +30,7 @@ import java.util.Optional;
  *     requests skip loading the application); false ships the plain VM
  * @param elixirStdlib whether the worker runs on the standard library of the Elixir that compiled
  *     it (its Enum, String, URI…, and OTP's stdlib for what they call) instead of AtomVM's partial
- *     exavmlib; off by default until the example fits its size budget with it
+ *     exavmlib; on by default
  */
 public record WorkerProject(
     Path baseDirectory,
@@ -163,7 +163,7 @@ public record WorkerProject(
     private VmInput vm = VmInput.SOURCE;
     private Optional<Path> toolchainRoot = Optional.empty();
     private boolean snapshot = true;
-    private boolean elixirStdlib;
+    private boolean elixirStdlib = true;
 
     private Builder() {}
 

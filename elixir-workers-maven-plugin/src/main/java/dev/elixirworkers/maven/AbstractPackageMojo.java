@@ -12,10 +12,11 @@ abstract class AbstractPackageMojo extends AbstractVmMojo {
 
   /**
    * What to do with calls from the project's (and the framework's) modules to functions AtomVM does
-   * not have, such as {@code String.upcase/1}: {@code warn} (default), {@code error} (fail the
-   * build) or {@code off}.
+   * not have: {@code error} (default: fail the build, naming each call with its file:line), {@code
+   * warn} (report them and build) or {@code off}. Calls the standard library makes on paths the
+   * code reaches are reported, never fatal.
    */
-  @Parameter(property = "elixir-workers.compatibility", defaultValue = "warn")
+  @Parameter(property = "elixir-workers.compatibility", defaultValue = "error")
   private String compatibility;
 
   /**

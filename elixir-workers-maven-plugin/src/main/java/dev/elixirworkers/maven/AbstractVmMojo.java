@@ -64,10 +64,10 @@ abstract class AbstractVmMojo extends AbstractProjectMojo {
   /**
    * Run the worker on the standard library of the Elixir that compiles it (Enum, String, URI,
    * DateTime… as that Elixir has them, and OTP's stdlib for what they call), packed from the
-   * installation and tree-shaken, instead of AtomVM's partial exavmlib. Off by default: the packed
-   * library still costs more than the example's size budget allows.
+   * installation and tree-shaken. {@code false} packs AtomVM's partial exavmlib instead (smaller,
+   * but without String, Stream, URI, Float, Regex or the calendar modules).
    */
-  @Parameter(property = "elixir-workers.elixirStdlib", defaultValue = "false")
+  @Parameter(property = "elixir-workers.elixirStdlib", defaultValue = "true")
   private boolean elixirStdlib;
 
   /** The project with its VM chosen ({@link VmSelection}). */

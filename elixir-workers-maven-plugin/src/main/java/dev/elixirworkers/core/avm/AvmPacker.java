@@ -108,17 +108,21 @@ public final class AvmPacker {
     long started = System.nanoTime();
     Map<String, Candidate> available = collect(request.inputs());
     String start = resolveStart(request, available);
+    Map<String, String> replacements = replacements(available);
 
     Map<String, PackedModule> chosen = new LinkedHashMap<>();
     Set<String> unresolved = new TreeSet<>();
     Set<String> excludedReferences = new TreeSet<>();
     Map<String, Set<String>> reachedFunctions = Map.of();
     Map<String, List<String>> chains = Map.of();
+    Map<String, List<String>> unsatisfiedCalls = Map.of();
 
     if (request.treeShake()) {
-      Shaker shaker = shake(request, available, start, chosen, unresolved, excludedReferences);
+      Shaker shaker =
+          shake(request, available, replacements, start, chosen, unresolved, excludedReferences);
       reachedFunctions = shaker.reachedFunctions();
       chains = shaker.chains(chosen.keySet());
+      unsatisfiedCalls = shaker.unsatisfiedCalls();
     } else {
       for (String module : available.keySet()) {
         if (module.equals(start)
@@ -145,6 +149,7 @@ public final class AvmPacker {
               : BeamFunctionRemoval.removeFrom(candidate.beam(), functions)
                   .orElse(candidate.beam());
       beam = AllocationListRewrite.apply(beam).orElse(beam);
+      beam = FunctionReplacement.apply(beam, replacements).orElse(beam);
       byte[] data = AtomVmChunks.strip(beam, request.keepLineTables());
       int flags =
           module.equals(start)
@@ -172,6 +177,7 @@ public final class AvmPacker {
         archive.length,
         unresolved,
         excludedReferences,
+        unsatisfiedCalls,
         Duration.ofNanos(System.nanoTime() - started),
         archive);
   }
@@ -180,6 +186,7 @@ public final class AvmPacker {
   private static Shaker shake(
       PackRequest request,
       Map<String, Candidate> available,
+      Map<String, String> replacements,
       String start,
       Map<String, PackedModule> chosen,
       Set<String> unresolved,
@@ -201,7 +208,8 @@ public final class AvmPacker {
     }
 
     Shaker shaker =
-        new Shaker(request, available, excluded, chosen, unresolved, excludedReferences);
+        new Shaker(
+            request, available, replacements, excluded, chosen, unresolved, excludedReferences);
     shaker.run(start);
     return shaker;
   }
@@ -213,6 +221,7 @@ public final class AvmPacker {
 
     private final PackRequest request;
     private final Map<String, Candidate> available;
+    private final Map<String, String> replacements;
     private final Set<String> excluded;
     private final Map<String, PackedModule> chosen;
     private final Set<String> unresolved;
@@ -239,15 +248,20 @@ public final class AvmPacker {
 
     private String following;
 
+    /** Calls reachable code makes that will fail: to an absent module or a missing export. */
+    private final Map<String, String> unsatisfied = new TreeMap<>();
+
     Shaker(
         PackRequest request,
         Map<String, Candidate> available,
+        Map<String, String> replacements,
         Set<String> excluded,
         Map<String, PackedModule> chosen,
         Set<String> unresolved,
         Set<String> excludedReferences) {
       this.request = request;
       this.available = available;
+      this.replacements = replacements;
       this.excluded = excluded;
       this.chosen = chosen;
       this.unresolved = unresolved;
@@ -403,17 +417,24 @@ public final class AvmPacker {
 
     /** The chain of calls from a root to the first reached function of {@code module}. */
     private List<String> chainTo(String module) {
+      return chainFrom(firstReached.get(module));
+    }
+
+    private List<String> chainFrom(String last) {
       List<String> chain = new ArrayList<>();
-      for (String node = firstReached.get(module);
-          node != null && chain.size() < 64;
-          node = reachedFrom.get(node)) {
+      for (String node = last; node != null && chain.size() < 64; node = reachedFrom.get(node)) {
         chain.add(0, node);
       }
       return chain;
     }
 
     /** A call of {@code module:function/arity} (or a fun of it) from {@code via}. */
-    private void call(String mfa, Reason reason, String via) {
+    private void call(String called, Reason reason, String via) {
+      String replacement = reason == Reason.IMPORT ? replacements.get(called) : null;
+      String mfa = replacement == null || replacement.startsWith(via + ":") ? called : replacement;
+      if (isNative(mfa)) {
+        return; // the replacement's own call of the native original
+      }
       int colon = mfa.indexOf(':');
       String module = mfa.substring(0, colon);
       String function = mfa.substring(colon + 1);
@@ -434,12 +455,38 @@ public final class AvmPacker {
             .beam()
             .exports(
                 function.substring(0, slash), Integer.parseInt(function.substring(slash + 1)))) {
+          unsatisfied.putIfAbsent(mfa, following);
           return; // undef whether or not the module is packed
         }
       }
       if (include(module, reason, via)) {
         reach(module, function);
+        if (isNifStub(module, function)) {
+          unsatisfied.putIfAbsent(mfa, following);
+        }
+      } else if (!excluded.contains(module)) {
+        unsatisfied.putIfAbsent(mfa, following);
       }
+    }
+
+    /** A function whose code only calls {@code erlang:nif_error/1}: a NIF the VM lacks. */
+    private boolean isNifStub(String module, String function) {
+      FunctionReferences.Function fn =
+          functionsOf(module).map(functions -> functions.get(function)).orElse(null);
+      return fn != null
+          && fn.locals().isEmpty()
+          && fn.externals().equals(Set.of("erlang:nif_error/1"));
+    }
+
+    /**
+     * Each call reachable code makes that fails with {@code undef} (its module is not in the
+     * inputs, or does not export it, or only as a NIF stub): {@code module:name/arity} → the chain
+     * of functions that reached it, root first, the caller last.
+     */
+    Map<String, List<String>> unsatisfiedCalls() {
+      Map<String, List<String>> result = new TreeMap<>();
+      unsatisfied.forEach((mfa, caller) -> result.put(mfa, chainFrom(caller)));
+      return result;
     }
 
     /** An atom used by reachable code of {@code via}: a module it names may be called by name. */
@@ -473,7 +520,7 @@ public final class AvmPacker {
       if (function.equals(WHOLE_MODULE)) {
         for (BeamFile.Import imported : beam.imports()) {
           String mfa = imported.module() + ":" + imported.function() + "/" + imported.arity();
-          if (!isNative(mfa)) {
+          if (!isNative(mfa) || replacements.containsKey(mfa)) {
             call(mfa, Reason.IMPORT, module);
           }
         }
@@ -498,7 +545,7 @@ public final class AvmPacker {
         reach(module, local);
       }
       for (String mfa : fn.externals()) {
-        if (!isNative(mfa)) {
+        if (!isNative(mfa) || replacements.containsKey(mfa)) {
           call(mfa, Reason.IMPORT, module);
         }
       }
@@ -567,6 +614,31 @@ public final class AvmPacker {
   }
 
   /** Loads every module of every input; the first definition of a name wins. */
+  /** Every {@link FunctionReplacement} the inputs' modules declare: original → replacement. */
+  private static Map<String, String> replacements(Map<String, Candidate> available) {
+    Map<String, String> replacements = new TreeMap<>();
+    for (Candidate candidate : available.values()) {
+      FunctionReplacement.declaredBy(candidate.beam())
+          .forEach(
+              (original, replacement) -> {
+                String earlier = replacements.putIfAbsent(original, replacement);
+                if (earlier != null && !earlier.equals(replacement)) {
+                  throw new PackException(
+                      original
+                          + " is replaced twice: by "
+                          + earlier
+                          + " and by "
+                          + replacement
+                          + " ("
+                          + candidate.source()
+                          + "); keep one -"
+                          + FunctionReplacement.ATTRIBUTE);
+                }
+              });
+    }
+    return replacements;
+  }
+
   private static Map<String, Candidate> collect(List<Path> inputs) {
     Map<String, Candidate> available = new TreeMap<>();
     for (Path input : inputs) {

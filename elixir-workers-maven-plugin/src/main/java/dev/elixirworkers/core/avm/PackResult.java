@@ -3,8 +3,11 @@ package dev.elixirworkers.core.avm;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * What {@link AvmPacker#pack} produced, for reporting.
@@ -18,6 +21,11 @@ import java.util.Set;
  *     atomvm}), the rest fail with {@code undef} when called
  * @param excludedReferences excluded modules (see {@link PackRequest#excludedModules()}) that
  *     something referenced, sorted
+ * @param unsatisfiedCalls the calls reachable code makes that fail with {@code undef} when they run
+ *     — the module is not in the inputs (and AtomVM does not implement the function), does not
+ *     export the function, or exports only a NIF stub — as {@code module:name/arity}, sorted, each
+ *     with the chain of functions that reached it (root first, the caller last); calls of excluded
+ *     modules are not among them
  * @param elapsed time spent packing
  */
 public record PackResult(
@@ -27,6 +35,7 @@ public record PackResult(
     long archiveSize,
     Set<String> unresolvedModules,
     Set<String> excludedReferences,
+    Map<String, List<String>> unsatisfiedCalls,
     Duration elapsed,
     byte[] archive) {
 
@@ -84,6 +93,7 @@ public record PackResult(
     modules = List.copyOf(modules);
     unresolvedModules = Set.copyOf(unresolvedModules);
     excludedReferences = Set.copyOf(excludedReferences);
+    unsatisfiedCalls = Collections.unmodifiableMap(new TreeMap<>(unsatisfiedCalls));
   }
 
   public List<String> moduleNames() {

@@ -1,6 +1,7 @@
 package dev.elixirworkers.core.compat;
 
 import dev.elixirworkers.core.beam.BeamFile;
+import dev.elixirworkers.core.beam.LineTable;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -26,13 +27,45 @@ import java.util.stream.Stream;
  */
 public final class CompatibilityChecker {
 
-  /** A call to a function AtomVM does not have, where it is in the source. */
-  public record Finding(String file, int line, Mfa call, String caller, String hint) {
+  /**
+   * A call to a function AtomVM does not have, where it is in the source.
+   *
+   * @param call the function that is missing
+   * @param caller the module whose code is at {@code file:line}
+   * @param through when the missing call is made by library code the caller reaches: the library
+   *     functions from the one called at {@code file:line} to the one making the missing call;
+   *     empty for a call made at {@code file:line} itself
+   */
+  public record Finding(
+      String file, int line, Mfa call, String caller, String hint, List<Mfa> through) {
 
-    /** {@code file:line: Module.fun/arity is not available on AtomVM} (and a hint, if any). */
+    public Finding {
+      through = List.copyOf(through);
+    }
+
+    public Finding(String file, int line, Mfa call, String caller, String hint) {
+      this(file, line, call, caller, hint, List.of());
+    }
+
+    /**
+     * {@code file:line: Module.fun/arity is not available on AtomVM} (and a hint, if any); for a
+     * call made by library code, {@code file:line: Lib.f/1 calls :mod.fun/2, which is not available
+     * on AtomVM (through …)}.
+     */
     public String message() {
-      return (line > 0 ? file + ":" + line : file)
-          + ": "
+      String where = (line > 0 ? file + ":" + line : file) + ": ";
+      if (!through.isEmpty()) {
+        List<String> names = through.stream().map(Mfa::display).toList();
+        return where
+            + names.get(0)
+            + " may fail: it calls "
+            + call.display()
+            + ", which is not available on AtomVM"
+            + (names.size() > 1
+                ? " (through " + String.join(" → ", names.subList(1, names.size())) + ")"
+                : "");
+      }
+      return where
           + call.display()
           + " is not available on AtomVM"
           + (hint == null ? "" : " (" + hint + ")");
@@ -40,7 +73,7 @@ public final class CompatibilityChecker {
 
     /** The same finding with the file shown another way (e.g. relative to the project). */
     public Finding withFile(String newFile) {
-      return new Finding(newFile, line, call, caller, hint);
+      return new Finding(newFile, line, call, caller, hint, through);
     }
 
     @Override
@@ -127,6 +160,56 @@ public final class CompatibilityChecker {
             .thenComparingInt(Finding::line)
             .thenComparing(f -> f.call().key()));
     return new Report(findings, modules.size(), calls);
+  }
+
+  /**
+   * The calls library code makes that AtomVM cannot run, reached from {@code ours} (the project's
+   * and the framework's modules): each is reported at the line of {@code ours} where the chain that
+   * reached it leaves them.
+   *
+   * @param unsatisfied calls the packer found no function for, each with the chain that reached it
+   *     ({@code module:name/arity} nodes, root first; see {@code PackResult#unsatisfiedCalls})
+   */
+  public List<Finding> reachedThroughLibraries(
+      Map<String, List<String>> unsatisfied, Map<String, BeamFile> ours) {
+    List<Finding> findings = new ArrayList<>();
+    Map<String, List<ModuleCalls.CallSite>> sites = new HashMap<>();
+    unsatisfied.forEach(
+        (target, chain) -> {
+          Mfa call = Mfa.parse(target);
+          if (available(call) || chain.isEmpty()) {
+            return;
+          }
+          int last = chain.size() - 1;
+          while (last >= 0 && !ours.containsKey(moduleOf(chain.get(last)))) {
+            last--;
+          }
+          if (last < 0 || last == chain.size() - 1) {
+            return; // reached from nowhere of ours, or called by ours: reported at its line
+          }
+          String leaving = moduleOf(chain.get(last));
+          String entered = chain.get(last + 1);
+          ModuleCalls.CallSite site =
+              sites.computeIfAbsent(leaving, m -> ModuleCalls.callSites(ours.get(leaving))).stream()
+                  .filter(s -> s.target().key().equals(entered))
+                  .findFirst()
+                  .orElse(null);
+          List<Mfa> through =
+              chain.subList(last + 1, chain.size()).stream()
+                  .filter(node -> node.contains("/"))
+                  .map(Mfa::parse)
+                  .toList();
+          findings.add(
+              site == null
+                  ? new Finding(
+                      LineTable.of(ours.get(leaving)).file(0), 0, call, leaving, null, through)
+                  : new Finding(site.file(), site.line(), call, leaving, null, through));
+        });
+    return findings;
+  }
+
+  private static String moduleOf(String node) {
+    return node.substring(0, node.indexOf(':'));
   }
 
   /** Whether AtomVM can run a call to {@code mfa}. */

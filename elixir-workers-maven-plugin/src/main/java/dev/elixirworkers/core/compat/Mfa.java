@@ -6,6 +6,19 @@ package dev.elixirworkers.core.compat;
  */
 public record Mfa(String module, String function, int arity) implements Comparable<Mfa> {
 
+  /** Reads {@link #key()}'s form back. */
+  public static Mfa parse(String key) {
+    int colon = key.indexOf(':');
+    int slash = key.lastIndexOf('/');
+    if (colon <= 0 || slash < colon) {
+      throw new IllegalArgumentException("not module:function/arity: " + key);
+    }
+    return new Mfa(
+        key.substring(0, colon),
+        key.substring(colon + 1, slash),
+        Integer.parseInt(key.substring(slash + 1)));
+  }
+
   /** {@code module:function/arity}, the form of AtomVM's BIF and NIF tables. */
   public String key() {
     return module + ":" + function + "/" + arity;

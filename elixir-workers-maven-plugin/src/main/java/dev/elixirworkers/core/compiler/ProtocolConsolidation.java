@@ -1,11 +1,13 @@
 package dev.elixirworkers.core.compiler;
 
+import dev.elixirworkers.core.util.Digests;
 import dev.elixirworkers.core.util.ExternalCommand;
 import dev.elixirworkers.wasi.process.ProcessRunner;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -46,13 +48,23 @@ public final class ProtocolConsolidation {
    * @param implementations the types each protocol dispatches to, by protocol, all as BEAM names
    *     ({@code Elixir.Enumerable} → {@code Elixir.List}, {@code Elixir.Map}, …)
    * @param codePath where the protocols and their implementations are, searched in order
+   * @return false when {@code output} already held the protocols consolidated from these same
+   *     inputs (the same BEAM files, the same implementations, the same Elixir) and was left alone
    */
-  public static void consolidate(
+  public static boolean consolidate(
       ElixirInstallation elixir,
       Map<String, List<String>> implementations,
       List<Path> codePath,
       Path output) {
+    String inputs = inputsDigest(elixir, implementations, codePath);
+    Path stamp = output.resolve(STAMP);
     try {
+      if (Files.isRegularFile(stamp)
+          && Files.readString(stamp).equals(inputs)
+          && implementations.keySet().stream()
+              .allMatch(p -> Files.isRegularFile(output.resolve(p + ".beam")))) {
+        return false;
+      }
       Files.createDirectories(output);
       try (Stream<Path> old = Files.list(output)) {
         for (Path file : old.toList()) {
@@ -81,8 +93,44 @@ public final class ProtocolConsolidation {
                 + ")",
             result);
       }
+      Files.writeString(stamp, inputs);
+      return true;
     } catch (IOException e) {
       throw new UncheckedIOException("Could not write consolidated protocols to " + output, e);
     }
+  }
+
+  /** The file in the output directory that records what its protocols were consolidated from. */
+  static final String STAMP = "inputs.sha256";
+
+  /**
+   * A digest of what consolidation reads: the Elixir, the implementations asked for, and the BEAM
+   * file each protocol and implementation module would be read from.
+   */
+  private static String inputsDigest(
+      ElixirInstallation elixir, Map<String, List<String>> implementations, List<Path> codePath) {
+    MessageDigest digest = Digests.sha256();
+    Digests.updateWithString(digest, elixir.elixir().toString());
+    Digests.updateWithString(digest, elixir.elixirVersion());
+    implementations.forEach(
+        (protocol, types) -> {
+          Digests.updateWithString(digest, protocol + " " + String.join(" ", types));
+          for (String type : types) {
+            String implementation = protocol + "." + type.substring("Elixir.".length());
+            Digests.updateWithString(digest, beamDigest(implementation, codePath));
+          }
+          Digests.updateWithString(digest, beamDigest(protocol, codePath));
+        });
+    return Digests.hex(digest);
+  }
+
+  private static String beamDigest(String module, List<Path> codePath) {
+    for (Path directory : codePath) {
+      Path beam = directory.resolve(module + ".beam");
+      if (Files.isRegularFile(beam)) {
+        return module + "=" + Digests.sha256(beam);
+      }
+    }
+    return module + " absent";
   }
 }

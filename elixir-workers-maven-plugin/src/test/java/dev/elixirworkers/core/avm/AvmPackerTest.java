@@ -357,6 +357,103 @@ class AvmPackerTest {
   }
 
   @Test
+  void eachPackedModuleSaysThroughWhichFunctionsTheStartReachedIt() {
+    PackResult result =
+        pack(
+            PackRequest.builder("s")
+                .input(
+                    erlModules(
+                        "reached-by",
+                        "-module(s).\n-export([start/0]).\nstart() -> mid:go().",
+                        "-module(mid).\n-export([go/0]).\ngo() -> lib:used().",
+                        LIB,
+                        ONLY_UNUSED)));
+    assertEquals(
+        List.of("s:start/0", "mid:go/0", "lib:used/0"), byName(result).get("lib").reachedBy());
+    assertTrue(
+        result.describe().contains("      reached by s:start/0 → mid:go/0 → lib:used/0"),
+        String.join("\n", result.describe()));
+  }
+
+  @Test
+  void callsThatWillFailAreListedWithTheChainThatReachedThem() {
+    PackResult result =
+        pack(
+            PackRequest.builder("s")
+                .input(
+                    erlModules(
+                        "unsatisfied",
+                        "-module(s).\n-export([start/0]).\nstart() -> mid:go().",
+                        "-module(mid).\n-export([go/0]).\n"
+                            + "go() -> lib:absent(), nowhere:at_all(1), stub:nif(), lib:used().",
+                        "-module(stub).\n-export([nif/0]).\nnif() -> erlang:nif_error(undef).",
+                        LIB,
+                        ONLY_UNUSED))
+                .nativeFunctions(
+                    java.util.Set.of(
+                        "erlang:nif_error/1",
+                        "erlang:get_module_info/1",
+                        "erlang:get_module_info/2")));
+    assertEquals(
+        java.util.Map.of(
+            "lib:absent/0", List.of("s:start/0", "mid:go/0"),
+            "nowhere:at_all/1", List.of("s:start/0", "mid:go/0"),
+            "stub:nif/0", List.of("s:start/0", "mid:go/0")),
+        result.unsatisfiedCalls());
+  }
+
+  @Test
+  void aDeclaredReplacementRunsInsteadOfTheReplacedFunction() {
+    PackResult result =
+        pack(
+            PackRequest.builder("s")
+                .input(
+                    erlModules(
+                        "replacement",
+                        "-module(s).\n-export([start/0]).\nstart() -> lib:unused().",
+                        "-module(better).\n-elixir_workers_replaces([{lib, unused, 0}]).\n"
+                            + "-export([unused/0]).\nunused() -> lib:used().",
+                        LIB,
+                        ONLY_UNUSED)));
+    // lib:unused/0 is never reached: only better's own call of lib:used/0 packs lib
+    assertEquals(List.of("s", "better", "lib"), result.moduleNames());
+    AvmArchive archive = AvmArchive.parse(result.archive(), "packed");
+    BeamFile start =
+        archive.sections().stream()
+            .filter(section -> section.name().equals("s.beam"))
+            .map(section -> BeamFile.parse(section.data(), "s.beam"))
+            .findFirst()
+            .orElseThrow();
+    assertTrue(
+        start.imports().contains(new BeamFile.Import("better", "unused", 0)),
+        start.imports().toString());
+    assertFalse(
+        start.imports().contains(new BeamFile.Import("lib", "unused", 0)),
+        start.imports().toString());
+  }
+
+  @Test
+  void aReplacementMustHaveTheReplacedFunctionsNameAndArity() {
+    PackException e =
+        assertThrows(
+            PackException.class,
+            () ->
+                pack(
+                    PackRequest.builder("s")
+                        .input(
+                            erlModules(
+                                "replacement-misnamed",
+                                "-module(s).\n-export([start/0]).\nstart() -> lib:unused().",
+                                "-module(better).\n"
+                                    + "-elixir_workers_replaces([{lib, unused, 0}]).\n"
+                                    + "-export([other/0]).\nother() -> ok.",
+                                LIB,
+                                ONLY_UNUSED))));
+    assertTrue(
+        e.getMessage().contains("lib:unused/0 but does not export unused/0"), e.getMessage());
+  }
+
+  @Test
   void anExternalFunLiteralReachesExactlyThatFunction() {
     var packed =
         packedFrom(

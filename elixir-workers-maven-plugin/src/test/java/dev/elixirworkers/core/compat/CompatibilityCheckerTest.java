@@ -122,6 +122,34 @@ class CompatibilityCheckerTest {
   }
 
   @Test
+  void aMissingCallDeepInALibraryIsReportedWhereOurCodeEntersTheLibrary() throws IOException {
+    CompatibilityChecker checker =
+        CompatibilityChecker.forInputs(natives, List.of(app, stdlib, standIns));
+    BeamFile shouter = BeamFile.read(app.resolve("Elixir.Shouter.beam"));
+    List<String> chain = List.of("Elixir.Shouter:shout/1", "Elixir.Shouter.Helper:ok/1", "lib:x/0");
+    List<CompatibilityChecker.Finding> found =
+        checker.reachedThroughLibraries(
+            java.util.Map.of(
+                "nowhere:gone/0", chain,
+                "lists:reverse/1", chain, // AtomVM has it: not a finding
+                "other:gone/1", List.of("Elixir.Shouter:shout/1")), // called by ours: reported
+            // at its own line by check()
+            java.util.Map.of("Elixir.Shouter", shouter));
+
+    assertEquals(1, found.size(), found.toString());
+    CompatibilityChecker.Finding deep = found.get(0);
+    assertEquals(lineOf("Shouter.Helper.ok(text)"), deep.line());
+    assertEquals("Elixir.Shouter", deep.caller());
+    assertEquals(
+        deep.file()
+            + ":"
+            + deep.line()
+            + ": Shouter.Helper.ok/1 may fail: it calls :nowhere.gone/0, which is not available on"
+            + " AtomVM (through :lib.x/0)",
+        deep.message());
+  }
+
+  @Test
   void reportsEveryMissingFunctionOnceAndNothingElse() throws IOException {
     List<String> found =
         check().findings().stream().map(f -> f.line() + " " + f.call().display()).toList();

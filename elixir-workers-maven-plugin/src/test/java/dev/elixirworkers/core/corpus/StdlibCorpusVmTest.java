@@ -30,13 +30,15 @@ import org.junit.jupiter.api.Test;
  * compatibility check at {@code warn}, since many calls are missing today), every case run inside
  * the real AtomVM through the JVM host, and compared with the host BEAM running the same {@code
  * .beam} files. Prints the per-module table and writes it, with every case's row, to {@code
- * target/stdlib-corpus/vm/report}. Asserts that the harness works, not a percentage. Runs when
- * {@code -Datomvm.source} or {@code ATOMVM_SOURCE} names an AtomVM checkout; otherwise it is
- * skipped and says why. {@code -Dstdlib-corpus.elixirStdlib=true} builds the worker with {@code
- * <elixirStdlib>} on, to measure Elixir's own standard library in the VM.
+ * target/stdlib-corpus/vm-elixir-stdlib/report}. Asserts that the harness works, not a percentage.
+ * Runs when {@code -Datomvm.source} or {@code ATOMVM_SOURCE} names an AtomVM checkout; otherwise it
+ * is skipped and says why. The worker runs on Elixir's own standard library (the default, {@code
+ * <elixirStdlib>}); {@code -Dstdlib-corpus.elixirStdlib=false} measures AtomVM's library instead
+ * (report in {@code target/stdlib-corpus/vm/report}).
  */
 class StdlibCorpusVmTest {
-  private static final boolean ELIXIR_STDLIB = Boolean.getBoolean("stdlib-corpus.elixirStdlib");
+  private static final boolean ELIXIR_STDLIB =
+      Boolean.parseBoolean(System.getProperty("stdlib-corpus.elixirStdlib", "true"));
   private static final Path OUT =
       Path.of("target", "stdlib-corpus", ELIXIR_STDLIB ? "vm-elixir-stdlib" : "vm");
 
