@@ -10,7 +10,8 @@ defmodule ElixirWorkers.FormatterTest do
   @repository Path.expand("..", @library)
   @copies [
     "elixir-workers-archetype/src/main/resources/archetype-resources/.formatter.exs",
-    "examples/hello-worker/.formatter.exs"
+    "examples/hello-worker/.formatter.exs",
+    "elixir-workers-maven-plugin/src/test/resources/e2e/guestbook-worker/.formatter.exs"
   ]
 
   defp exported do
@@ -42,13 +43,18 @@ defmodule ElixirWorkers.FormatterTest do
     end
   end
 
-  test "examples/hello-worker passes `mix format --check-formatted`" do
-    {output, status} =
-      System.cmd("mix", ["format", "--check-formatted"],
-        cd: Path.join(@repository, "examples/hello-worker"),
-        stderr_to_stdout: true
-      )
+  for project <- [
+        "examples/hello-worker",
+        "elixir-workers-maven-plugin/src/test/resources/e2e/guestbook-worker"
+      ] do
+    test "#{project} passes `mix format --check-formatted`" do
+      {output, status} =
+        System.cmd("mix", ["format", "--check-formatted"],
+          cd: Path.join(@repository, unquote(project)),
+          stderr_to_stdout: true
+        )
 
-    assert status == 0, output
+      assert status == 0, output
+    end
   end
 end
