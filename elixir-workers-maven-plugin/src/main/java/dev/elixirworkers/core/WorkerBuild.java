@@ -16,6 +16,7 @@ import dev.elixirworkers.core.compat.CompatibilityException;
 import dev.elixirworkers.core.compat.CompatibilityMode;
 import dev.elixirworkers.core.compiler.AtomVmStdlib;
 import dev.elixirworkers.core.compiler.BeamCompiler;
+import dev.elixirworkers.core.compiler.CaseMappingData;
 import dev.elixirworkers.core.compiler.CompileRequest;
 import dev.elixirworkers.core.compiler.CompileResult;
 import dev.elixirworkers.core.compiler.ElixirInstallation;
@@ -145,7 +146,7 @@ public final class WorkerBuild {
     VmParts vm = vm(adapter);
     Path wasm = vm.wasm();
     AtomVmNatives natives = vm.natives();
-    List<Path> inputs = packInputs(vm.stdlib());
+    List<Path> inputs = packInputs(vm.stdlib(), adapter);
     if (project.elixirStdlib()) {
       inputs = withConsolidatedProtocols(inputs, natives);
     }
@@ -314,11 +315,13 @@ public final class WorkerBuild {
   /**
    * Where modules are packed from, first definition winning: the project, the framework, the
    * stand-ins, then AtomVM's standard library, or with {@code <elixirStdlib>} the installation's
-   * ({@link ElixirStdlib#packInputs}).
+   * ({@link ElixirStdlib#packInputs}) and its case mapping tables ({@link CaseMappingData}).
    */
-  private List<Path> packInputs(Path atomvmStdlib) {
+  private List<Path> packInputs(Path atomvmStdlib, Path adapter) {
     List<Path> inputs = new ArrayList<>(ownInputs());
     if (project.elixirStdlib()) {
+      // the tables of stand-ins/elixir_workers_case.erl, which replaces String.Unicode
+      inputs.add(CaseMappingData.build(elixir, adapter, project.cacheRoot(), log));
       inputs.addAll(ElixirStdlib.of(elixir).packInputs(atomvmStdlib));
     } else {
       inputs.add(atomvmStdlib);
