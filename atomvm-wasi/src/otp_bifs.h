@@ -1,0 +1,24 @@
+/*
+ * This file is part of elixir-workers.
+ *
+ * Copyright 2026 the elixir-workers authors
+ *
+ * SPDX-License-Identifier: Apache-2.0
+ */
+
+/**
+ * @file otp_bifs.h
+ * @brief The NIFs of otp_bifs.c, for the platform's NIF table.
+ */
+
+#ifndef _OTP_BIFS_H_
+#define _OTP_BIFS_H_
+
+#include <nifs.h>
+
+extern const struct Nif maps_take_nif;
+extern const struct Nif lists_flatten_2_nif;
+extern const struct Nif erlang_append_element_nif;
+extern const struct Nif erlang_get_keys_1_nif;
+
+#endif
