@@ -473,6 +473,7 @@ static const struct PlatformNif platform_nifs[] = {
     { "erlang:get_keys/1", &erlang_get_keys_1_nif },
     { "lists:flatten/2", &lists_flatten_2_nif },
     { "maps:take/2", &maps_take_nif },
+    { "maps:update/3", &maps_update_3_nif },
     { "elixir_workers_host:read_request/0", &host_read_request_nif },
     { "elixir_workers_host:write_response/1", &host_write_response_nif },
     { "elixir_workers_host:log/1", &host_log_nif },

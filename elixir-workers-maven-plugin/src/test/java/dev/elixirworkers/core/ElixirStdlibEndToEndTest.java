@@ -171,4 +171,12 @@ class ElixirStdlibEndToEndTest {
   void uriDefaultPortsAreKnownAndCanBeSet() {
     assertEquals("[443, nil, 8443]", get("/default_port"));
   }
+
+  @Test
+  void mapReplaceBangNamesTheMapAsOnTheBeam() {
+    assertEquals(
+        "[[\"key :b not found in: %{a: 1}\", \"expected a map, got: :not_a_map\"],"
+            + " {{:badkey, :k}, :maps, :update, [:k, 1, %{a: 1}]}, %{a: 1, b: 3}, %{a: [1]}]",
+        get("/key_error"));
+  }
 }

@@ -30,6 +30,7 @@ defmodule StdlibWorker.Router do
   get "/normalize", StdlibWorker.Handlers, :normalize
   get "/datetime_add", StdlibWorker.Handlers, :datetime_add
   get "/default_port", StdlibWorker.Handlers, :default_port
+  get "/key_error", StdlibWorker.Handlers, :key_error
 end
 
 defmodule StdlibWorker.Point do
@@ -174,5 +175,38 @@ defmodule StdlibWorker.Handlers do
     before = URI.default_port("stdlib-worker")
     URI.default_port("stdlib-worker", 8443)
     text(conn, inspect([URI.default_port("https"), before, URI.default_port("stdlib-worker")]))
+  end
+
+  # maps:update/3 (atomvm-wasi/src/otp_bifs.c) raises with its call on top of
+  # the stack trace, where Elixir finds the map of a KeyError: as the last call
+  # of Map.replace!/3, and inside a try
+  def key_error(conn) do
+    raising = [
+      fn -> Map.replace!(%{a: 1}, :b, 2) end,
+      fn -> Map.replace!(Function.identity(:not_a_map), :a, 1) end
+    ]
+
+    messages =
+      for fun <- raising do
+        try do
+          fun.()
+        rescue
+          e -> Exception.message(e)
+        end
+      end
+
+    top =
+      try do
+        :maps.update(:k, 1, %{a: 1})
+      catch
+        :error, reason ->
+          [{module, function, args, _} | _] = __STACKTRACE__
+          {reason, module, function, args}
+      end
+
+    text(
+      conn,
+      inspect([messages, top, Map.replace!(%{a: 1, b: 2}, :b, 3), :maps.update(:a, [1], %{a: 1})])
+    )
   end
 end
