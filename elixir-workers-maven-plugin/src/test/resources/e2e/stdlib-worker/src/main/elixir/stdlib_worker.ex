@@ -153,7 +153,7 @@ defmodule StdlibWorker.Handlers do
     text(conn, inspect([String.replace("a-b-c", "-", "+"), String.replace("abc", "b", &String.upcase/1)]))
   end
 
-  # unicode:characters_to_nfd_binary/1, nfc: stand-ins/unicode.erl
+  # unicode:characters_to_nfd_binary/1, nfc: stand-ins/elixir_workers_unicode.erl (a call replacement)
   def normalize(conn) do
     text(
       conn,
