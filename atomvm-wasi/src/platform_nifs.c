@@ -41,6 +41,7 @@
 #include <unistd.h>
 
 #include "frame_json.h"
+#include "otp_bifs.h"
 #include "platform_defaultatoms.h"
 
 #define READ_CHUNK_SIZE 16384
@@ -468,6 +469,11 @@ static const struct PlatformNif platform_nifs[] = {
     { "atomvm:random/0", &atomvm_random_nif },
     { "atomvm:rand_bytes/1", &atomvm_rand_bytes_nif },
     { "erlang:convert_time_unit/3", &erlang_convert_time_unit_nif },
+    { "erlang:append_element/2", &erlang_append_element_nif },
+    { "erlang:get_keys/1", &erlang_get_keys_1_nif },
+    { "lists:flatten/2", &lists_flatten_2_nif },
+    { "maps:take/2", &maps_take_nif },
+    { "maps:update/3", &maps_update_3_nif },
     { "elixir_workers_host:read_request/0", &host_read_request_nif },
     { "elixir_workers_host:write_response/1", &host_write_response_nif },
     { "elixir_workers_host:log/1", &host_log_nif },

@@ -52,6 +52,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "otp_bifs.h"
+
 const struct ExportedFunction *__real_module_resolve_function0(
     Module *mod, int import_table_index, struct UnresolvedFunctionCall *unresolved, GlobalContext *glb);
 const struct ExportedFunction *__wrap_module_resolve_function0(
@@ -202,6 +204,13 @@ static term with_missing_function_frame(Context *ctx, Module *mod, int current_o
 
 term __wrap_stacktrace_create_raw(Context *ctx, Module *mod, int current_offset)
 {
+    // a NIF of otp_bifs.c that was the last call of its function
+    term call_module;
+    term call_function;
+    int call_arity;
+    if (otp_bifs_raised_call(ctx, &call_module, &call_function, &call_arity)) {
+        return stacktrace_create_raw_mfa(ctx, mod, current_offset, call_module, call_function, call_arity);
+    }
     term stack_info = __real_stacktrace_create_raw(ctx, mod, current_offset);
     if (!missing.found_missing) {
         return stack_info;

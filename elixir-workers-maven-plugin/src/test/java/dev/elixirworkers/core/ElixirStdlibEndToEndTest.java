@@ -122,4 +122,61 @@ class ElixirStdlibEndToEndTest {
   void interpolationDispatchesToTheWorkersOwnStringCharsImplementation() {
     assertEquals("at (1, 2)", get("/point"));
   }
+
+  @Test
+  void mapPopTakesTheKeyOutOfSmallAndLargeMaps() {
+    assertEquals(
+        "[{1, %{b: 2}}, {:none, %{}}, {-17, 39, false, -18}, {1, %{a: %{c: 2}}}]", get("/pop"));
+  }
+
+  @Test
+  void listFlattenWithATail() {
+    assertEquals("[[1, 2, 3, 4, 5, 6], [:t]]", get("/flatten"));
+  }
+
+  @Test
+  void tupleAppend() {
+    assertEquals("[{1}, {1, \"two\", [3]}]", get("/tuple_append"));
+  }
+
+  @Test
+  void processGetKeysOfAValue() {
+    assertEquals("[[:stdlib_worker_k1, :stdlib_worker_k2], []]", get("/get_keys"));
+  }
+
+  @Test
+  void stringSplitOnWhitespaceWithTrimAndOnAListOfPatterns() {
+    assertEquals(
+        "[[\"a\", \"b\", \"c\", \"d\"], [\"a\", \"b\", \"c\"], [\"a\", \"b\", \"c\"],"
+            + " [\"a\", \"b\", \"c\"]]",
+        get("/split"));
+  }
+
+  @Test
+  void stringReplaceEveryMatch() {
+    assertEquals("[\"a+b+c\", \"aBc\"]", get("/replace"));
+  }
+
+  @Test
+  void stringNormalizeAndEquivalent() {
+    assertEquals("[[\"e\", \"\u0301\"], 2, true]", get("/normalize"));
+  }
+
+  @Test
+  void dateTimeAddReadsTheTimeZoneDatabaseOfTheElixirApplication() {
+    assertEquals("~U[2025-01-01 00:00:00Z]", get("/datetime_add"));
+  }
+
+  @Test
+  void uriDefaultPortsAreKnownAndCanBeSet() {
+    assertEquals("[443, nil, 8443]", get("/default_port"));
+  }
+
+  @Test
+  void mapReplaceBangNamesTheMapAsOnTheBeam() {
+    assertEquals(
+        "[[\"key :b not found in: %{a: 1}\", \"expected a map, got: :not_a_map\"],"
+            + " {{:badkey, :k}, :maps, :update, [:k, 1, %{a: 1}]}, %{a: 1, b: 3}, %{a: [1]}]",
+        get("/key_error"));
+  }
 }

@@ -21,6 +21,16 @@ defmodule StdlibWorker.Router do
   get "/utc_now", StdlibWorker.Handlers, :utc_now
   get "/stream", StdlibWorker.Handlers, :stream
   get "/point", StdlibWorker.Handlers, :point
+  get "/pop", StdlibWorker.Handlers, :pop
+  get "/flatten", StdlibWorker.Handlers, :flatten
+  get "/tuple_append", StdlibWorker.Handlers, :tuple_append
+  get "/get_keys", StdlibWorker.Handlers, :get_keys
+  get "/split", StdlibWorker.Handlers, :split
+  get "/replace", StdlibWorker.Handlers, :replace
+  get "/normalize", StdlibWorker.Handlers, :normalize
+  get "/datetime_add", StdlibWorker.Handlers, :datetime_add
+  get "/default_port", StdlibWorker.Handlers, :default_port
+  get "/key_error", StdlibWorker.Handlers, :key_error
 end
 
 defmodule StdlibWorker.Point do
@@ -92,5 +102,111 @@ defmodule StdlibWorker.Handlers do
 
   def point(conn) do
     text(conn, "at #{%StdlibWorker.Point{x: 1, y: 2}}")
+  end
+
+  # maps:take/2, lists:flatten/2, erlang:append_element/2, erlang:get_keys/1:
+  # platform NIFs (atomvm-wasi/src/otp_bifs.c)
+  def pop(conn) do
+    big = Map.new(1..40, &{&1, -&1})
+    {value, rest} = Map.pop(big, 17)
+
+    text(
+      conn,
+      inspect([
+        Map.pop(%{a: 1, b: 2}, :a),
+        Map.pop(%{}, :a, :none),
+        {value, map_size(rest), Map.has_key?(rest, 17), rest[18]},
+        pop_in(%{a: %{b: 1, c: 2}}, [:a, :b])
+      ])
+    )
+  end
+
+  def flatten(conn) do
+    text(conn, inspect([List.flatten([1, [2, [3, []]], [[4]]], [5, 6]), List.flatten([], [:t])]))
+  end
+
+  def tuple_append(conn) do
+    text(conn, inspect([Tuple.append({}, 1), Tuple.append({1, "two"}, [3])]))
+  end
+
+  def get_keys(conn) do
+    Process.put(:stdlib_worker_k1, :same)
+    Process.put(:stdlib_worker_k2, :same)
+    Process.put(:stdlib_worker_k3, :other)
+    text(conn, inspect([Enum.sort(Process.get_keys(:same)), Process.get_keys(:none)]))
+  end
+
+  # binary:split/2,3, matches/2, compile_pattern/1: stand-ins/binary.erl
+  def split(conn) do
+    text(
+      conn,
+      inspect([
+        String.split("  a b\tc\n d  "),
+        String.split("a,b,,c,", ",", trim: true),
+        String.split("a-b_c", ["-", "_"]),
+        Enum.to_list(String.splitter("a b c", " "))
+      ])
+    )
+  end
+
+  def replace(conn) do
+    text(conn, inspect([String.replace("a-b-c", "-", "+"), String.replace("abc", "b", &String.upcase/1)]))
+  end
+
+  # unicode:characters_to_nfd_binary/1, nfc: stand-ins/elixir_workers_unicode.erl (a call replacement)
+  def normalize(conn) do
+    text(
+      conn,
+      inspect([
+        String.normalize("é", :nfd) |> String.codepoints(),
+        String.normalize("e\u0301", :nfc) |> byte_size(),
+        String.equivalent?("é", "e\u0301")
+      ])
+    )
+  end
+
+  # application:get_env/2 of the elixir application: stand-ins/application.erl
+  def datetime_add(conn) do
+    text(conn, inspect(DateTime.add(~U[2024-12-31 23:59:59Z], 1)))
+  end
+
+  # elixir_config:get/2, put/2: stand-ins/elixir_config.erl
+  def default_port(conn) do
+    before = URI.default_port("stdlib-worker")
+    URI.default_port("stdlib-worker", 8443)
+    text(conn, inspect([URI.default_port("https"), before, URI.default_port("stdlib-worker")]))
+  end
+
+  # maps:update/3 (atomvm-wasi/src/otp_bifs.c) raises with its call on top of
+  # the stack trace, where Elixir finds the map of a KeyError: as the last call
+  # of Map.replace!/3, and inside a try
+  def key_error(conn) do
+    raising = [
+      fn -> Map.replace!(%{a: 1}, :b, 2) end,
+      fn -> Map.replace!(Function.identity(:not_a_map), :a, 1) end
+    ]
+
+    messages =
+      for fun <- raising do
+        try do
+          fun.()
+        rescue
+          e -> Exception.message(e)
+        end
+      end
+
+    top =
+      try do
+        :maps.update(:k, 1, %{a: 1})
+      catch
+        :error, reason ->
+          [{module, function, args, _} | _] = __STACKTRACE__
+          {reason, module, function, args}
+      end
+
+    text(
+      conn,
+      inspect([messages, top, Map.replace!(%{a: 1, b: 2}, :b, 3), :maps.update(:a, [1], %{a: 1})])
+    )
   end
 end
