@@ -21,6 +21,7 @@ defmodule StdlibWorker.Router do
   get "/utc_now", StdlibWorker.Handlers, :utc_now
   get "/stream", StdlibWorker.Handlers, :stream
   get "/point", StdlibWorker.Handlers, :point
+  get "/float/:text", StdlibWorker.Handlers, :float
 end
 
 defmodule StdlibWorker.Point do
@@ -88,6 +89,24 @@ defmodule StdlibWorker.Handlers do
 
   def stream(conn) do
     text(conn, inspect(1 |> Stream.iterate(&(&1 * 2)) |> Stream.take(5) |> Enum.to_list()))
+  end
+
+  # Floats from the request, so that no compiler folds their formatting. Elixir
+  # 1.16 and later format them with :erlang.float_to_binary(f, [:short]); the
+  # last four call the option themselves, whichever Elixir compiled this (the
+  # last format option wins).
+  def float(%{path_params: %{"text" => text}} = conn) do
+    {f, ""} = Float.parse(text)
+
+    text(
+      conn,
+      "#{f} #{f * 3} #{Float.to_string(f / 1.0e10)} #{inspect(f * 1.0e20)} " <>
+        "#{to_charlist(f + 100)} #{f * 90_071_992_547_409_920} #{-f * 1.0e-300} " <>
+        "#{:erlang.float_to_binary(f * 7, [:short])} " <>
+        "#{:erlang.float_to_list(f / 3, [:compact, :short])} " <>
+        "#{:erlang.float_to_binary(f, [:short, {:decimals, 3}])} " <>
+        "#{:erlang.float_to_binary(f, [{:decimals, 3}, :short])}"
+    )
   end
 
   def point(conn) do
