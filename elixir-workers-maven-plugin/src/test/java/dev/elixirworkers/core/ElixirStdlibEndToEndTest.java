@@ -121,6 +121,16 @@ class ElixirStdlibEndToEndTest {
   }
 
   @Test
+  void shortFloatsReadBack() {
+    assertEquals("2000 of 2000", get("/floats_read_back/2000"));
+  }
+
+  @Test
+  void jaroDistanceIsElixirs() {
+    assertEquals("0.9444444444444445 0.7777777777777778", get("/jaro/martha/marhta"));
+  }
+
+  @Test
   void dateTimeUtcNowIsInUtc() {
     assertEquals("true Etc/UTC", get("/utc_now"));
   }

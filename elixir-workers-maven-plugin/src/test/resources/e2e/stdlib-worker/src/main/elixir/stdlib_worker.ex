@@ -22,6 +22,8 @@ defmodule StdlibWorker.Router do
   get "/stream", StdlibWorker.Handlers, :stream
   get "/point", StdlibWorker.Handlers, :point
   get "/float/:text", StdlibWorker.Handlers, :float
+  get "/jaro/:a/:b", StdlibWorker.Handlers, :jaro
+  get "/floats_read_back/:count", StdlibWorker.Handlers, :floats_read_back
 end
 
 defmodule StdlibWorker.Point do
@@ -107,6 +109,34 @@ defmodule StdlibWorker.Handlers do
         "#{:erlang.float_to_binary(f, [:short, {:decimals, 3}])} " <>
         "#{:erlang.float_to_binary(f, [{:decimals, 3}, :short])}"
     )
+  end
+
+  # Pseudo-random bit patterns (a 64-bit LCG; NaN and infinity skipped) as
+  # floats: how many of them the short text reads back as.
+  def floats_read_back(%{path_params: %{"count" => count}} = conn) do
+    count = String.to_integer(count)
+
+    {read_back, _} =
+      Enum.reduce(1..count, {0, 42}, fn _, {ok, x} ->
+        x =
+          rem(x * 6_364_136_223_846_793_005 + 1_442_695_040_888_963_407, 0x1_0000_0000_0000_0000)
+
+        bits =
+          if Bitwise.band(Bitwise.bsr(x, 52), 0x7FF) == 0x7FF,
+            do: Bitwise.bxor(x, Bitwise.bsl(1, 62)),
+            else: x
+
+        <<f::float-64>> = <<bits::64>>
+        text = :erlang.float_to_binary(f, [:short])
+        {ok + if(:erlang.binary_to_float(text) === f, do: 1, else: 0), x}
+      end)
+
+    text(conn, "#{read_back} of #{count}")
+  end
+
+  # Elixir 1.17+ calls :elixir_utils.jaro_similarity/2 (atomvm-wasi's stand-in)
+  def jaro(%{path_params: %{"a" => a, "b" => b}} = conn) do
+    text(conn, "#{String.jaro_distance(a, b)} #{String.jaro_distance(b, a <> a)}")
   end
 
   def point(conn) do
