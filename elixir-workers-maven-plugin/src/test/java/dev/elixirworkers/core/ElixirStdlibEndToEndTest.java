@@ -126,6 +126,11 @@ class ElixirStdlibEndToEndTest {
   }
 
   @Test
+  void capitalizeTitlecasesTheFirstGrapheme() {
+    assertEquals("Élan ÉLAN", get("/capitalize/%C3%A9LAN"));
+  }
+
+  @Test
   void jaroDistanceIsElixirs() {
     assertEquals("0.9444444444444445 0.7777777777777778", get("/jaro/martha/marhta"));
   }

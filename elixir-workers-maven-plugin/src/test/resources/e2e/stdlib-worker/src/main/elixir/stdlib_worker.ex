@@ -23,6 +23,7 @@ defmodule StdlibWorker.Router do
   get "/point", StdlibWorker.Handlers, :point
   get "/float/:text", StdlibWorker.Handlers, :float
   get "/jaro/:a/:b", StdlibWorker.Handlers, :jaro
+  get "/capitalize/:word", StdlibWorker.Handlers, :capitalize
   get "/floats_read_back/:count", StdlibWorker.Handlers, :floats_read_back
 end
 
@@ -132,6 +133,12 @@ defmodule StdlibWorker.Handlers do
       end)
 
     text(conn, "#{read_back} of #{count}")
+  end
+
+  # Elixir 1.18's String.capitalize/2 calls :string.titlecase/1, which AtomVM's
+  # string lacks (atomvm-wasi's stand-in elixir_workers_string replaces it)
+  def capitalize(%{path_params: %{"word" => word}} = conn) do
+    text(conn, "#{String.capitalize(word)} #{:string.titlecase(word)}")
   end
 
   # Elixir 1.17+ calls :elixir_utils.jaro_similarity/2 (atomvm-wasi's stand-in)
