@@ -4,7 +4,7 @@
  * erlang:float_to_binary/2 and erlang:float_to_list/2 with the short option.
  *
  * OTP 25 added `short`: the fewest digits that read back as the same float.
- * Elixir 1.16 and later format every float with it (Float.to_string/1,
+ * Elixir 1.18 (not 1.14) formats every float with it (Float.to_string/1,
  * inspect/1, interpolation: :erlang.float_to_binary(f, [:short])), and
  * AtomVM's NIFs raise badarg on it, so with Elixir's own standard library
  * every float an Elixir 1.18 worker turned into text raised.

@@ -4,7 +4,7 @@
  * The shortest text that reads back as the same double, written as OTP
  * writes it for erlang:float_to_binary(F, [short]) and float_to_list(F, [short]).
  *
- * Elixir 1.16 and later format floats this way (Float.to_string/1,
+ * Elixir 1.18 (not 1.14) formats floats this way (Float.to_string/1,
  * Kernel.inspect/1, string interpolation); AtomVM's float_to_binary/2 knows
  * only {decimals, N}, {scientific, N} and compact, and raises badarg on short.
  *

@@ -2,7 +2,7 @@
 %%
 %% Stands in on the VM for the one function of Elixir's compiler module
 %% elixir_utils that its runtime calls: jaro_similarity/2, which
-%% String.jaro_distance/2 calls from Elixir 1.17 on (1.14 computes it in String
+%% String.jaro_distance/2 calls in Elixir 1.18 (1.14 computes it in String
 %% itself). The packer never packs Elixir's elixir_* modules, which serve the
 %% compiler (ElixirStdlib.COMPILER_MODULES); this one has only the Jaro code.
 %%

@@ -2,7 +2,7 @@
 
 defmodule StandIns.ElixirUtilsTest do
   # stand-ins/elixir_utils.erl against Elixir 1.18's answers and, on an Elixir that has one
-  # (1.17+), its own elixir_utils:jaro_similarity/2, compiled under another name so that
+  # (1.18), its own elixir_utils:jaro_similarity/2, compiled under another name so that
   # Elixir's elixir_utils stays loaded.
   use ExUnit.Case, async: true
 

@@ -110,7 +110,7 @@ class ElixirStdlibEndToEndTest {
 
   @Test
   void floatsAreWrittenWithTheFewestDigitsThatReadBack() {
-    // Elixir 1.16+ formats with :erlang.float_to_binary(f, [:short]) (atomvm-wasi's
+    // Elixir 1.18 formats with :erlang.float_to_binary(f, [:short]) (atomvm-wasi's
     // float_short_nifs.c); 1.14 with its own shortest-digits code. Decimal notation below 2^53
     // when it is not longer than scientific, scientific otherwise. The last four call the
     // option directly, so that 1.14 tests the NIF too.

@@ -95,7 +95,7 @@ defmodule StdlibWorker.Handlers do
   end
 
   # Floats from the request, so that no compiler folds their formatting. Elixir
-  # 1.16 and later format them with :erlang.float_to_binary(f, [:short]); the
+  # 1.18 formats them with :erlang.float_to_binary(f, [:short]); the
   # last four call the option themselves, whichever Elixir compiled this (the
   # last format option wins).
   def float(%{path_params: %{"text" => text}} = conn) do
@@ -141,7 +141,7 @@ defmodule StdlibWorker.Handlers do
     text(conn, "#{String.capitalize(word)} #{:string.titlecase(word)}")
   end
 
-  # Elixir 1.17+ calls :elixir_utils.jaro_similarity/2 (atomvm-wasi's stand-in)
+  # Elixir 1.18 calls :elixir_utils.jaro_similarity/2 (atomvm-wasi's stand-in)
   def jaro(%{path_params: %{"a" => a, "b" => b}} = conn) do
     text(conn, "#{String.jaro_distance(a, b)} #{String.jaro_distance(b, a <> a)}")
   end
