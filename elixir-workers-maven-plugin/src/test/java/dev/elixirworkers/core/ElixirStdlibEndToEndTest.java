@@ -109,6 +109,33 @@ class ElixirStdlibEndToEndTest {
   }
 
   @Test
+  void floatsAreWrittenWithTheFewestDigitsThatReadBack() {
+    // Elixir 1.18 formats with :erlang.float_to_binary(f, [:short]) (atomvm-wasi's
+    // float_short_nifs.c); 1.14 with its own shortest-digits code. Decimal notation below 2^53
+    // when it is not longer than scientific, scientific otherwise. The last four call the
+    // option directly, so that 1.14 tests the NIF too.
+    assertEquals(
+        "0.1 0.30000000000000004 1.0000000000000001e-11 1.0e19 100.1 9.007199254740992e15"
+            + " -1.0e-301 0.7000000000000001 0.03333333333333333 0.100 0.1",
+        get("/float/0.1"));
+  }
+
+  @Test
+  void shortFloatsReadBack() {
+    assertEquals("2000 of 2000", get("/floats_read_back/2000"));
+  }
+
+  @Test
+  void capitalizeTitlecasesTheFirstGrapheme() {
+    assertEquals("Élan ÉLAN", get("/capitalize/%C3%A9LAN"));
+  }
+
+  @Test
+  void jaroDistanceIsElixirs() {
+    assertEquals("0.9444444444444445 0.7777777777777778", get("/jaro/martha/marhta"));
+  }
+
+  @Test
   void dateTimeUtcNowIsInUtc() {
     assertEquals("true Etc/UTC", get("/utc_now"));
   }
