@@ -66,9 +66,14 @@ defmodule StdlibCorpus.Compare do
     end
   end
 
+  # The check names such a call where the project's code first reaches it ("Lib.f/1 may fail: it
+  # calls :m.f/2"), once per missing function, or in the module that makes it.
   def missing_call({:missing, {m, f, a}}, _line, findings) do
     caller = format_module(m)
-    {"inside #{format_mfa(m, f, a)}", Enum.any?(findings, &(elem(&1, 1) == caller))}
+    missing = format_mfa(m, f, a)
+
+    {"inside #{missing}",
+     Enum.any?(findings, fn {call, calling, _file, _line} -> call == missing or calling == caller end)}
   end
 
   def missing_call({:missing, _}, _line, _findings), do: {"?", false}
