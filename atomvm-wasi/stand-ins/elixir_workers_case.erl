@@ -101,24 +101,18 @@ titlecase_once(<<Byte, Rest/binary>>, _Mode) when Byte < 128 ->
     end;
 titlecase_once(<<Cp/utf8, Rest/binary>> = Binary, _Mode) ->
     case lookup(Cp, elixir_workers_case_data:mapping(titlecase_once)) of
-        none -> {grouped_or(Binary, <<Cp/utf8>>, Rest), rest_of(Binary, <<Cp/utf8>>, Rest)};
+        none -> titlecase_piece(Binary, {<<Cp/utf8>>, Rest});
         Mapping -> {Mapping, Rest}
     end;
 titlecase_once(<<Byte, Rest/binary>> = Binary, _Mode) ->
-    {grouped_or(Binary, <<Byte>>, Rest), rest_of(Binary, <<Byte>>, Rest)}.
+    titlecase_piece(Binary, {<<Byte>>, Rest}).
 
 %% A prefix titlecase_once/2 matches as a group takes the byte after it along,
-%% whatever that byte is.
-grouped_or(Binary, Piece, _Rest) ->
+%% whatever that byte is; otherwise the codepoint (or byte) is the piece.
+titlecase_piece(Binary, Otherwise) ->
     case grouped(Binary, elixir_workers_case_data:grouped(titlecase_once)) of
-        {Group, _} -> Group;
-        none -> Piece
-    end.
-
-rest_of(Binary, _Piece, Rest) ->
-    case grouped(Binary, elixir_workers_case_data:grouped(titlecase_once)) of
-        {_, GroupRest} -> GroupRest;
-        none -> Rest
+        none -> Otherwise;
+        Group -> Group
     end.
 
 grouped(_Binary, []) ->
