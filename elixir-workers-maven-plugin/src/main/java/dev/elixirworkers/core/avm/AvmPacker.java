@@ -430,7 +430,8 @@ public final class AvmPacker {
 
     /** A call of {@code module:function/arity} (or a fun of it) from {@code via}. */
     private void call(String called, Reason reason, String via) {
-      String replacement = reason == Reason.IMPORT ? replacements.get(called) : null;
+      String replacement =
+          reason == Reason.IMPORT || reason == Reason.FUN_LITERAL ? replacements.get(called) : null;
       String mfa = replacement == null || replacement.startsWith(via + ":") ? called : replacement;
       if (isNative(mfa)) {
         return; // the replacement's own call of the native original

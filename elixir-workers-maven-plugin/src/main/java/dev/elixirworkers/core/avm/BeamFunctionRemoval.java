@@ -6,8 +6,6 @@ import dev.elixirworkers.core.beam.CodeChunk;
 import dev.elixirworkers.core.beam.CodeWriter;
 import dev.elixirworkers.core.beam.Instruction;
 import dev.elixirworkers.core.beam.Operand;
-import java.io.ByteArrayOutputStream;
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.BitSet;
@@ -357,13 +355,10 @@ final class BeamFunctionRemoval {
 
   /** The literal table with every literal not in {@code used} replaced by {@code []}. */
   private static byte[] keepLiterals(List<byte[]> literals, BitSet used) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    out.writeBytes(ByteBuffer.allocate(4).putInt(literals.size()).array());
+    List<byte[]> kept = new ArrayList<>(literals.size());
     for (int i = 0; i < literals.size(); i++) {
-      byte[] term = used.get(i) ? literals.get(i) : NIL_TERM;
-      out.writeBytes(ByteBuffer.allocate(4).putInt(term.length).array());
-      out.writeBytes(term);
+      kept.add(used.get(i) ? literals.get(i) : NIL_TERM);
     }
-    return out.toByteArray();
+    return BeamFile.literalChunk(kept);
   }
 }

@@ -26,11 +26,11 @@ import java.util.Set;
  * -export([round/2]).
  * </pre>
  *
- * <p>The packer then follows such calls into the stand-in, and rewrites the import table of every
- * other packed module so that {@code call_ext} of {@code 'Elixir.Float':round/2} runs {@code
- * elixir_workers_float:round/2}. The declaring module's own calls are left alone, so it may call
- * the original for the cases it does not handle. External fun literals ({@code &Float.round/2}) are
- * not rewritten: they keep calling the original, which stays reachable through them.
+ * <p>The packer then follows such calls into the stand-in, and rewrites every other packed module
+ * so that {@code call_ext} of {@code 'Elixir.Float':round/2} runs {@code
+ * elixir_workers_float:round/2} (its import table) and so does a {@code &Float.round/2} it loads
+ * (the external funs in its literal table). The declaring module's own calls and funs are left
+ * alone, so it may call the original for the cases it does not handle.
  */
 final class FunctionReplacement {
   /** The attribute a stand-in declares its replacements with. */
@@ -108,8 +108,8 @@ final class FunctionReplacement {
   }
 
   /**
-   * {@code beam} with its imports of replaced functions pointing at their replacements, or empty
-   * when it imports none of them (or is the module that declares them).
+   * {@code beam} with its imports and external fun literals of replaced functions pointing at their
+   * replacements, or empty when it refers to none of them (or is the module that declares them).
    */
   static Optional<BeamFile> apply(BeamFile beam, Map<String, String> replacements) {
     List<BeamFile.Import> imports = beam.imports();
@@ -142,7 +142,25 @@ final class FunctionReplacement {
           i, new int[] {atomIndex(atoms, module), atomIndex(atoms, function), table.get(i)[2]});
       changed = true;
     }
-    if (!changed) {
+    List<byte[]> literals = new ArrayList<>(beam.literals());
+    boolean funsChanged = false;
+    for (int i = 0; i < literals.size(); i++) {
+      byte[] literal = literals.get(i);
+      byte[] rewritten =
+          ExternalTerms.withExportFunsReplaced(
+              literal,
+              mfa -> {
+                String replacement = replacements.get(mfa);
+                return replacement == null || replacement.startsWith(beam.module() + ":")
+                    ? null
+                    : replacement;
+              });
+      if (rewritten != literal) {
+        literals.set(i, rewritten);
+        funsChanged = true;
+      }
+    }
+    if (!changed && !funsChanged) {
       return Optional.empty();
     }
     List<BeamFile.Chunk> chunks = new ArrayList<>();
@@ -151,6 +169,9 @@ final class FunctionReplacement {
         case "ImpT" -> chunks.add(new BeamFile.Chunk("ImpT", BeamFile.tableChunk(table)));
         case "AtU8", "Atom" ->
             chunks.add(new BeamFile.Chunk("AtU8", BeamFile.atomChunk(atoms, beam.origin())));
+        case "LitT", "LitU" ->
+            chunks.add(
+                funsChanged ? new BeamFile.Chunk("LitU", BeamFile.literalChunk(literals)) : chunk);
         default -> chunks.add(chunk);
       }
     }

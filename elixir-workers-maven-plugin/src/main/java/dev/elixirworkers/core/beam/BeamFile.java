@@ -237,6 +237,17 @@ public final class BeamFile {
     return out.array();
   }
 
+  /** A {@code LitU} chunk with {@code literals}, each a term with its version byte, by index. */
+  public static byte[] literalChunk(List<byte[]> literals) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    out.writeBytes(ByteBuffer.allocate(4).putInt(literals.size()).array());
+    for (byte[] term : literals) {
+      out.writeBytes(ByteBuffer.allocate(4).putInt(term.length).array());
+      out.writeBytes(term);
+    }
+    return out.toByteArray();
+  }
+
   /** An {@code AtU8} chunk with {@code atoms} (1-byte lengths, as before OTP 28). */
   public static byte[] atomChunk(List<String> atoms, String origin) {
     ByteArrayOutputStream out = new ByteArrayOutputStream();

@@ -1,5 +1,6 @@
 package dev.elixirworkers.core.beam;
 
+import java.io.ByteArrayOutputStream;
 import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -8,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
 import java.util.zip.DataFormatException;
 import java.util.zip.Inflater;
 
@@ -16,7 +18,8 @@ import java.util.zip.Inflater;
  * (compile info, literals). Terms become Java values: {@link Atom}, {@link Long} or {@link
  * BigInteger}, {@link Double}, {@code byte[]} for binaries, {@link List} (a proper list; {@link
  * ImproperList} otherwise), {@link Tuple}, {@link Map}, {@link ExportFun}, {@link LocalFun}; pids,
- * ports and references become {@link Opaque}.
+ * ports and references become {@link Opaque}. {@link #withExportFunsReplaced} writes a term back
+ * with the external funs in it pointed elsewhere, the one change the packer makes to literals.
  */
 public final class ExternalTerms {
   private ExternalTerms() {}
@@ -156,6 +159,103 @@ public final class ExternalTerms {
       default:
         throw new IllegalArgumentException("unsupported external term tag " + tag);
     }
+  }
+
+  /**
+   * {@code term} (starting with the version byte 131) with each {@code fun M:F/A} in it that {@code
+   * replacement} maps to another {@code module:function/arity} pointing there instead; every other
+   * byte is copied as it was. The same array when nothing was replaced.
+   *
+   * @param replacement {@code module:function/arity} → its replacement, or null to keep it
+   */
+  public static byte[] withExportFunsReplaced(byte[] term, UnaryOperator<String> replacement) {
+    ByteBuffer in = ByteBuffer.wrap(term);
+    if (Byte.toUnsignedInt(in.get()) != 131) {
+      return term;
+    }
+    ByteArrayOutputStream out = new ByteArrayOutputStream(term.length + 16);
+    out.write(131);
+    if (!copyReplacing(in, out, replacement) || in.hasRemaining()) {
+      return term;
+    }
+    return out.toByteArray();
+  }
+
+  /** Copies one term from {@code in} to {@code out}; true when an export fun in it was replaced. */
+  private static boolean copyReplacing(
+      ByteBuffer in, ByteArrayOutputStream out, UnaryOperator<String> replacement) {
+    int start = in.position();
+    int tag = Byte.toUnsignedInt(in.get(start));
+    int elements;
+    int header;
+    switch (tag) {
+      case 104: // SMALL_TUPLE_EXT
+        elements = Byte.toUnsignedInt(in.get(start + 1));
+        header = 2;
+        break;
+      case 105: // LARGE_TUPLE_EXT
+        elements = in.getInt(start + 1);
+        header = 5;
+        break;
+      case 108: // LIST_EXT: the elements, then the tail
+        elements = in.getInt(start + 1) + 1;
+        header = 5;
+        break;
+      case 116: // MAP_EXT: keys and values
+        elements = 2 * in.getInt(start + 1);
+        header = 5;
+        break;
+      case 113: // EXPORT_EXT
+        {
+          in.get();
+          Object module = term(in);
+          Object function = term(in);
+          Object arity = term(in);
+          String replaced =
+              module instanceof Atom m && function instanceof Atom f && arity instanceof Long a
+                  ? replacement.apply(m.name() + ":" + f.name() + "/" + a)
+                  : null;
+          if (replaced == null) {
+            out.write(in.array(), start, in.position() - start);
+            return false;
+          }
+          int colon = replaced.indexOf(':');
+          int slash = replaced.lastIndexOf('/');
+          out.write(113);
+          writeAtom(out, replaced.substring(0, colon));
+          writeAtom(out, replaced.substring(colon + 1, slash));
+          out.write(97); // SMALL_INTEGER_EXT: an arity is at most 255
+          out.write(Integer.parseInt(replaced.substring(slash + 1)));
+          return true;
+        }
+      default:
+        term(in);
+        out.write(in.array(), start, in.position() - start);
+        return false;
+    }
+    if (elements < 0) {
+      throw new IllegalArgumentException("negative length in term");
+    }
+    in.position(start + header);
+    out.write(in.array(), start, header);
+    boolean replaced = false;
+    for (int i = 0; i < elements; i++) {
+      replaced |= copyReplacing(in, out, replacement);
+    }
+    return replaced;
+  }
+
+  private static void writeAtom(ByteArrayOutputStream out, String name) {
+    byte[] text = name.getBytes(StandardCharsets.UTF_8);
+    if (text.length > 255) {
+      out.write(118); // ATOM_UTF8_EXT
+      out.write(text.length >> 8);
+      out.write(text.length & 0xff);
+    } else {
+      out.write(119); // SMALL_ATOM_UTF8_EXT
+      out.write(text.length);
+    }
+    out.writeBytes(text);
   }
 
   /** A node, then {@code size} bytes that identify something on it. */

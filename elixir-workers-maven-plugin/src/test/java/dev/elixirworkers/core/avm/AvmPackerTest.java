@@ -433,6 +433,35 @@ class AvmPackerTest {
   }
 
   @Test
+  void anExternalFunOfAReplacedFunctionRunsTheReplacementToo() {
+    PackResult result =
+        pack(
+            PackRequest.builder("s")
+                .input(
+                    erlModules(
+                        "replacement-fun",
+                        "-module(s).\n-export([start/0]).\n"
+                            + "start() -> lists:map(fun lib:unused/0, []), [{k, fun lib:unused/0}].",
+                        "-module(better).\n-elixir_workers_replaces([{lib, unused, 0}]).\n"
+                            + "-export([unused/0]).\nunused() -> fun lib:used/0.",
+                        LIB,
+                        ONLY_UNUSED)));
+    // no fun of lib:unused/0 is left to reach only_unused; better's own fun of lib:used/0 stays
+    assertEquals(List.of("s", "better", "lib"), result.moduleNames());
+    AvmArchive archive = AvmArchive.parse(result.archive(), "packed");
+    java.util.Set<String> funs = new java.util.TreeSet<>();
+    for (AvmArchive.Section section : archive.sections()) {
+      if (section.name().endsWith(".beam")) {
+        funs.addAll(
+            LiteralReferences.of(BeamFile.parse(section.data(), section.name())).funs().stream()
+                .map(fun -> section.name() + " " + fun)
+                .toList());
+      }
+    }
+    assertEquals(java.util.Set.of("s.beam better:unused/0", "better.beam lib:used/0"), funs);
+  }
+
+  @Test
   void aReplacementMustHaveTheReplacedFunctionsNameAndArity() {
     PackException e =
         assertThrows(

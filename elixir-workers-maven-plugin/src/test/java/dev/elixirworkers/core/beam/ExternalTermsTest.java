@@ -3,6 +3,7 @@ package dev.elixirworkers.core.beam;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import dev.elixirworkers.core.beam.ExternalTerms.Atom;
@@ -22,7 +23,7 @@ import org.junit.jupiter.api.Test;
 class ExternalTermsTest {
 
   /** term_to_binary of each expression, with {@code options}. */
-  private static List<Object> decoded(String options, String... expressions) throws Exception {
+  private static List<byte[]> encoded(String options, String... expressions) throws Exception {
     String output =
         Fixtures.erl(
             "[io:format(\"~w~n\", [binary_to_list(term_to_binary(T, ["
@@ -30,17 +31,63 @@ class ExternalTermsTest {
                 + "]))]) || T <- ["
                 + String.join(", ", expressions)
                 + "]], halt().");
-    List<Object> terms = new ArrayList<>();
+    List<byte[]> terms = new ArrayList<>();
     for (String line : output.trim().split("\n")) {
       String[] numbers = line.substring(1, line.length() - 1).split(",");
       byte[] bytes = new byte[numbers.length];
       for (int i = 0; i < numbers.length; i++) {
         bytes[i] = (byte) Integer.parseInt(numbers[i]);
       }
-      terms.add(ExternalTerms.decode(bytes));
+      terms.add(bytes);
     }
     assertEquals(expressions.length, terms.size(), output);
     return terms;
+  }
+
+  private static List<Object> decoded(String options, String... expressions) throws Exception {
+    return encoded(options, expressions).stream().map(ExternalTerms::decode).toList();
+  }
+
+  /** {@code term} as the Erlang VM's binary_to_term reads it, printed with ~w. */
+  private static String readByErlang(byte[] term) throws Exception {
+    StringBuilder list = new StringBuilder();
+    for (byte b : term) {
+      list.append(list.length() == 0 ? "" : ",").append(Byte.toUnsignedInt(b));
+    }
+    return Fixtures.erl(
+            "io:format(\"~w\", [binary_to_term(list_to_binary([" + list + "]))]), halt().")
+        .trim();
+  }
+
+  @Test
+  void exportFunsAreRepointedWhereverTheyAreAndEverythingElseIsKept() throws Exception {
+    String term =
+        "{[fun lib:unused/0, 1.5, <<\"bin\">> | fun lib:used/0],"
+            + " #{fun lib:unused/0 => [fun lib:unused/0]}, \"abc\", 'ünï', fun lists:map/2}";
+    byte[] original = encoded("", term).get(0);
+
+    byte[] rewritten =
+        ExternalTerms.withExportFunsReplaced(
+            original, mfa -> mfa.equals("lib:unused/0") ? "better_lib:unused_too/0" : null);
+
+    assertEquals(
+        Fixtures.erl(
+                "io:format(\"~w\", ["
+                    + term.replace("lib:unused/0", "better_lib:unused_too/0")
+                    + "]), halt().")
+            .trim(),
+        readByErlang(rewritten));
+  }
+
+  @Test
+  void aTermWithoutReplacedFunsIsReturnedAsItWas() throws Exception {
+    byte[] original = encoded("", "{fun lib:used/0, [1, 2 | 3], #{a => \"b\"}}").get(0);
+
+    assertSame(original, ExternalTerms.withExportFunsReplaced(original, mfa -> null));
+    assertSame(
+        original,
+        ExternalTerms.withExportFunsReplaced(
+            original, mfa -> mfa.equals("lib:unused/0") ? "x:y/0" : null));
   }
 
   @Test
