@@ -36,15 +36,28 @@ import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
 public final class AtomVmSourceResolver {
   static final String SOURCE_SETTING = "<atomvmSource> (-Datomvm.source)";
 
+  /** How long a download may take to connect, unless the caller says otherwise. */
+  static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(20);
+
   private final Path cacheRoot;
   private final BuildLog log;
+  private final Duration connectTimeout;
 
   /**
    * @param cacheRoot where downloads and unpacked releases live, shared by every project
    */
   public AtomVmSourceResolver(Path cacheRoot, BuildLog log) {
+    this(cacheRoot, log, CONNECT_TIMEOUT);
+  }
+
+  /**
+   * @param connectTimeout how long a download may take to connect (a caller that only probes
+   *     whether the release can be had, like the end-to-end tests' gate, gives up sooner)
+   */
+  public AtomVmSourceResolver(Path cacheRoot, BuildLog log, Duration connectTimeout) {
     this.cacheRoot = cacheRoot;
     this.log = log;
+    this.connectTimeout = connectTimeout;
   }
 
   public AtomVmSource resolve(
@@ -137,7 +150,7 @@ public final class AtomVmSourceResolver {
         HttpClient client =
             HttpClient.newBuilder()
                 .followRedirects(HttpClient.Redirect.NORMAL)
-                .connectTimeout(Duration.ofSeconds(20))
+                .connectTimeout(connectTimeout)
                 .build();
         HttpResponse<Path> response =
             client.send(
@@ -149,7 +162,7 @@ public final class AtomVmSourceResolver {
       }
     } catch (IOException e) {
       deleteQuietly(partial);
-      throw unreachable(release, e.getMessage() != null ? e.getMessage() : e.toString(), e);
+      throw unreachable(release, describe(e), e);
     } catch (InterruptedException e) {
       deleteQuietly(partial);
       Thread.currentThread().interrupt();
@@ -170,6 +183,24 @@ public final class AtomVmSourceResolver {
               + " to a checkout you trust");
     }
     move(partial, archive, StandardCopyOption.REPLACE_EXISTING);
+  }
+
+  /**
+   * The exception and its causes, each with its message: the JDK's HTTP client reports a host that
+   * does not resolve as a ConnectException without one.
+   */
+  private static String describe(Throwable e) {
+    StringBuilder text = new StringBuilder();
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (text.length() > 0) {
+        text.append(" ← ");
+      }
+      text.append(t.getClass().getSimpleName());
+      if (t.getMessage() != null) {
+        text.append(": ").append(t.getMessage());
+      }
+    }
+    return text.toString();
   }
 
   private static BuildException unreachable(AtomVmRelease release, String why, Exception cause) {
