@@ -32,7 +32,8 @@ import java.util.stream.Stream;
  *       {@code FileLock} belongs to the whole process). A build that finds the lock taken waits,
  *       says so, and then finds the entry made.
  *   <li>Each attempt makes the entry in a staging directory of its own, {@code
- *       <entry>.staging-<random>}, removed whatever happens; publishing is one rename.
+ *       <entry>.staging-<random>}, removed whatever happens (or by the next attempt, when the build
+ *       was killed); publishing is one rename.
  *   <li>The entry holds {@value #MARKER}: the SHA-256 of everything else in it, written last. Every
  *       use checks it; an entry without it or whose contents do not match (a build killed while
  *       writing, a disk that filled up, a hand edit) is made again, and the log says why.
@@ -121,6 +122,7 @@ public final class CacheEntry {
                 + ") — making it again: "
                 + published);
       }
+      removeLeftovers(parent, directory.getFileName().toString());
       Path staging = parent.resolve(directory.getFileName() + ".staging-" + UUID.randomUUID());
       try {
         Files.createDirectory(staging);
@@ -136,6 +138,25 @@ public final class CacheEntry {
           "Could not make the cached " + description + " in " + published + ": " + e, e);
     } finally {
       threads.unlock();
+    }
+  }
+
+  /**
+   * Deletes the staging and damaged directories of earlier attempts at this entry: only the holder
+   * of the lock makes any, so those left are of builds that were killed.
+   */
+  private static void removeLeftovers(Path parent, String name) throws IOException {
+    try (Stream<Path> siblings = Files.list(parent)) {
+      for (Path leftover :
+          siblings
+              .filter(
+                  p -> {
+                    String n = p.getFileName().toString();
+                    return n.startsWith(name + ".staging-") || n.startsWith(name + ".damaged-");
+                  })
+              .toList()) {
+        deleteTree(leftover);
+      }
     }
   }
 

@@ -108,4 +108,19 @@ class CacheEntryTest {
     assertTrue(entry.obtain(staging -> Files.writeString(staging.resolve("a"), "whole")).made());
     assertTrue(log.contains("do not match the digest"), log.lines.toString());
   }
+
+  @Test
+  void whatAKilledBuildLeftBehindIsRemovedByTheNextOne() throws Exception {
+    Path leftover = Files.createDirectories(temp.resolve("cache/thing.staging-1234/deep"));
+    Files.writeString(leftover.resolve("half"), "x");
+
+    new CacheEntry(temp.resolve("cache/thing"), "thing", new RecordingLog())
+        .obtain(staging -> Files.writeString(staging.resolve("a"), "whole"));
+
+    try (Stream<Path> left = Files.list(temp.resolve("cache"))) {
+      assertEquals(
+          List.of("thing", "thing.lock"),
+          left.map(p -> p.getFileName().toString()).sorted().toList());
+    }
+  }
 }
