@@ -105,7 +105,10 @@ public final class CacheEntry {
     Path published = parent.resolve(directory.getFileName());
     Path lockFile = parent.resolve(directory.getFileName() + ".lock");
     ReentrantLock threads = IN_PROCESS.computeIfAbsent(lockFile, k -> new ReentrantLock());
-    threads.lock();
+    if (!threads.tryLock()) {
+      log.info("Waiting for another build in this JVM that is making the cached " + description);
+      threads.lock();
+    }
     try (FileChannel channel =
             FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
         FileLock lock = lockAgainstOtherProcesses(channel, lockFile)) {

@@ -58,6 +58,7 @@ class CacheEntryTest {
       threads.shutdownNow();
     }
     assertEquals(1, builds.get());
+    assertTrue(log.contains("Waiting for another build in this JVM"), log.lines.toString());
   }
 
   @Test
