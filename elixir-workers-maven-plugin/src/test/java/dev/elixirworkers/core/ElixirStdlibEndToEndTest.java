@@ -22,7 +22,8 @@ import org.junit.jupiter.api.Test;
  * A worker built with {@code <elixirStdlib>} from {@code src/test/resources/e2e/stdlib-worker}
  * calls Elixir's own String, Enum, Map, Integer, URI, Kernel.inspect, Stream and a protocol
  * implementation of its own, inside the snapshot VM, and answers what Elixir answers on the BEAM.
- * Runs when {@code -Datomvm.source} or {@code ATOMVM_SOURCE} names an AtomVM checkout.
+ * Runs when {@link GatedAtomVm} finds an AtomVM source ({@code -Datomvm.source}, or the pinned
+ * release cached or downloaded).
  */
 class ElixirStdlibEndToEndTest {
   private static WorkerRuntime runtime;

@@ -34,8 +34,9 @@ import org.junit.jupiter.api.Test;
 /**
  * The example worker built with the snapshot (the default) and without it answers the same requests
  * identically, in the JVM host and under node through worker/'s JavaScript host, and two requests
- * through the snapshot see different random request ids. Runs when {@code -Datomvm.source} or
- * {@code ATOMVM_SOURCE} names an AtomVM checkout; otherwise it is skipped and says why.
+ * through the snapshot see different random request ids. Runs when {@link GatedAtomVm} finds an
+ * AtomVM source ({@code -Datomvm.source}, or the pinned release cached or downloaded); otherwise it
+ * is skipped and says why.
  */
 class ExampleSnapshotTest {
   private static final ObjectMapper JSON = new ObjectMapper();

@@ -24,8 +24,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The whole pipe on the example worker, with the real AtomVM: compile, VM build (cached), stdlib,
- * pack, assemble, then requests through the JVM host. Runs when {@code -Datomvm.source} or {@code
- * ATOMVM_SOURCE} names an AtomVM checkout; otherwise it is skipped and says why.
+ * pack, assemble, then requests through the JVM host. Runs when {@link GatedAtomVm} finds an AtomVM
+ * source ({@code -Datomvm.source}, or the pinned release cached or downloaded); otherwise it is
+ * skipped and says why.
  */
 class ExampleWorkerEndToEndTest {
   private static Path project;

@@ -32,8 +32,9 @@ import org.junit.jupiter.api.Test;
 /**
  * The example worker under workerd ({@code wrangler dev} on the assembled target/worker) answers
  * exactly like the JVM host for the same requests: status, headers and body bytes (the random
- * request id masked). Prints per-request medians of both. Runs when {@code -Datomvm.source} or
- * {@code ATOMVM_SOURCE} names an AtomVM checkout; otherwise it is skipped and says why.
+ * request id masked). Prints per-request medians of both. Runs when {@link GatedAtomVm} finds an
+ * AtomVM source ({@code -Datomvm.source}, or the pinned release cached or downloaded); otherwise it
+ * is skipped and says why.
  */
 class ExampleWorkerdParityTest {
   private static final String HOST = "parity.test";

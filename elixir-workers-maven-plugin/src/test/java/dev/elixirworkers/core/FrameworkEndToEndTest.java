@@ -34,8 +34,9 @@ import org.junit.jupiter.api.Test;
  * The Elixir framework inside the real AtomVM: a worker built from {@code
  * src/test/resources/e2e/framework-worker} (with the compatibility check set to fail the build)
  * answers requests through the JVM host — router, middleware, JSON, strings, cookies, errors, and
- * KV/D1 reads over several rounds with local bindings. Runs when {@code -Datomvm.source} or {@code
- * ATOMVM_SOURCE} names an AtomVM checkout; otherwise it is skipped and says why.
+ * KV/D1 reads over several rounds with local bindings. Runs when {@link GatedAtomVm} finds an
+ * AtomVM source ({@code -Datomvm.source}, or the pinned release cached or downloaded); otherwise it
+ * is skipped and says why.
  */
 class FrameworkEndToEndTest {
   private static final ObjectMapper JSON = new ObjectMapper();

@@ -55,8 +55,8 @@ import org.junit.jupiter.api.Test;
  * any call the VM cannot run. Each test starts from an empty KV namespace; what a route should
  * answer is worked out here from the entries the test signed. The last test serves the worker under
  * workerd ({@code wrangler dev}) too and compares every route's answer byte for byte with the JVM
- * host's. Runs when {@code -Datomvm.source} or {@code ATOMVM_SOURCE} names an AtomVM checkout;
- * otherwise it is skipped and says why.
+ * host's. Runs when {@link GatedAtomVm} finds an AtomVM source ({@code -Datomvm.source}, or the
+ * pinned release cached or downloaded); otherwise it is skipped and says why.
  */
 class GuestbookEndToEndTest {
   private static final ObjectMapper JSON = new ObjectMapper();

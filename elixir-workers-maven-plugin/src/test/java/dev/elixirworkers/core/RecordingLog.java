@@ -1,11 +1,12 @@
 package dev.elixirworkers.core;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 
 /** Collects what the core logs, for assertions. */
 public final class RecordingLog implements BuildLog {
-  public final List<String> lines = new ArrayList<>();
+  public final List<String> lines = Collections.synchronizedList(new ArrayList<>());
 
   @Override
   public void info(String message) {

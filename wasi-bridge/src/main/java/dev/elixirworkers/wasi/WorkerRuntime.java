@@ -6,6 +6,7 @@ import dev.elixirworkers.wasi.bindings.WorkerBindings;
 import dev.elixirworkers.wasi.preview1.InMemoryDirectory;
 import dev.elixirworkers.wasi.preview1.OutputBuffer;
 import dev.elixirworkers.wasi.preview1.WasiPreview1;
+import dev.elixirworkers.wasi.wasmtime.GuestLinkException;
 import dev.elixirworkers.wasi.wasmtime.GuestOutcome;
 import dev.elixirworkers.wasi.wasmtime.WasiModule;
 import dev.elixirworkers.wasi.wasmtime.WasiSession;
@@ -56,8 +57,16 @@ public final class WorkerRuntime implements AutoCloseable {
   private WorkerRuntime(WorkerBundle bundle, Options options) {
     this.bundle = bundle;
     this.options = options;
-    WasiModule module =
-        WasiModule.load(WasmtimeEngine.shared(), bundle.wasm(), options.memoryLimit());
+    WasiModule module;
+    try {
+      module = WasiModule.load(WasmtimeEngine.shared(), bundle.wasm(), options.memoryLimit());
+    } catch (GuestLinkException e) {
+      if (bundle.directory().isEmpty()) {
+        throw e;
+      }
+      throw new GuestLinkException(
+          bundle.directory().get().resolve(WorkerBundle.WASM) + ": " + e.getMessage());
+    }
     this.sessions = new SessionPool(module, options.runsPerStore());
     // a snapshot holds the application: its /app is empty
     this.appDir =
@@ -70,8 +79,8 @@ public final class WorkerRuntime implements AutoCloseable {
   /**
    * Compiles (or takes from the process cache) and links the bundle's VM.
    *
-   * @throws dev.elixirworkers.wasi.wasmtime.GuestLinkException when the VM imports something the
-   *     host cannot provide
+   * @throws GuestLinkException when the VM cannot be read, capped or compiled, or imports something
+   *     the host cannot provide; the message starts with the bundle's file when it has one
    */
   public static WorkerRuntime create(WorkerBundle bundle, Options options) {
     return new WorkerRuntime(Objects.requireNonNull(bundle), Objects.requireNonNull(options));

@@ -2,6 +2,7 @@ package dev.elixirworkers.core.atomvm;
 
 import dev.elixirworkers.core.BuildException;
 import dev.elixirworkers.core.BuildLog;
+import dev.elixirworkers.core.util.CacheEntry;
 import dev.elixirworkers.core.util.Digests;
 import java.io.BufferedInputStream;
 import java.io.IOException;
@@ -18,11 +19,12 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.security.MessageDigest;
 import java.time.Duration;
-import java.util.Comparator;
+import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.stream.Stream;
+import java.util.UUID;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
@@ -33,17 +35,29 @@ import org.apache.commons.compress.compressors.gzip.GzipCompressorInputStream;
  */
 public final class AtomVmSourceResolver {
   static final String SOURCE_SETTING = "<atomvmSource> (-Datomvm.source)";
-  private static final String COMPLETE_MARKER = ".elixir-workers-complete";
+
+  /** How long a download may take to connect, unless the caller says otherwise. */
+  static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(20);
 
   private final Path cacheRoot;
   private final BuildLog log;
+  private final Duration connectTimeout;
 
   /**
    * @param cacheRoot where downloads and unpacked releases live, shared by every project
    */
   public AtomVmSourceResolver(Path cacheRoot, BuildLog log) {
+    this(cacheRoot, log, CONNECT_TIMEOUT);
+  }
+
+  /**
+   * @param connectTimeout how long a download may take to connect (a caller that only probes
+   *     whether the release can be had, like the end-to-end tests' gate, gives up sooner)
+   */
+  public AtomVmSourceResolver(Path cacheRoot, BuildLog log, Duration connectTimeout) {
     this.cacheRoot = cacheRoot;
     this.log = log;
+    this.connectTimeout = connectTimeout;
   }
 
   public AtomVmSource resolve(
@@ -94,43 +108,40 @@ public final class AtomVmSourceResolver {
         cacheRoot
             .resolve("atomvm")
             .resolve(release.version() + "-" + release.sha256().substring(0, 12));
-    Path sourceDir = releaseDir.resolve("source");
-    AtomVmSource source =
-        new AtomVmSource(
-            sourceDir,
-            "release:" + release.version() + ":" + release.sha256(),
-            "AtomVM " + release.version() + " (" + release.url() + ")");
-    if (Files.isRegularFile(releaseDir.resolve(COMPLETE_MARKER))) {
-      log.info("AtomVM " + release.version() + " source already present in " + sourceDir);
-      return source;
-    }
     Path archive = releaseDir.resolve(fileName(release.url()));
-    if (!Files.isRegularFile(archive) || !release.sha256().equals(Digests.sha256(archive))) {
-      if (offline) {
-        throw new BuildException(
-            "AtomVM "
-                + release.version()
-                + " is not in the cache ("
-                + releaseDir
-                + ") and Maven is offline — set "
-                + SOURCE_SETTING
-                + " to an AtomVM checkout, or run once online to download "
-                + release.url());
-      }
-      download(release, archive);
+    CacheEntry.Entry entry =
+        new CacheEntry(releaseDir.resolve("source"), "AtomVM " + release.version() + " source", log)
+            .obtain(
+                staging -> {
+                  if (!Files.isRegularFile(archive)
+                      || !release.sha256().equals(Digests.sha256(archive))) {
+                    if (offline) {
+                      throw new BuildException(
+                          "AtomVM "
+                              + release.version()
+                              + " is not in the cache ("
+                              + releaseDir
+                              + ") and Maven is offline — set "
+                              + SOURCE_SETTING
+                              + " to an AtomVM checkout, or run once online to download "
+                              + release.url());
+                    }
+                    download(release, archive);
+                  }
+                  unpack(archive, staging, log);
+                });
+    if (!entry.made()) {
+      log.info("AtomVM " + release.version() + " source already present in " + entry.directory());
     }
-    unpack(archive, sourceDir);
-    try {
-      Files.writeString(releaseDir.resolve(COMPLETE_MARKER), release.sha256() + "\n");
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    return source;
+    return new AtomVmSource(
+        entry.directory(),
+        "release:" + release.version() + ":" + release.sha256(),
+        "AtomVM " + release.version() + " (" + release.url() + ")");
   }
 
   private void download(AtomVmRelease release, Path archive) {
     log.info("Downloading AtomVM " + release.version() + " from " + release.url());
-    Path partial = archive.resolveSibling(archive.getFileName() + ".part");
+    Path partial = archive.resolveSibling(archive.getFileName() + ".part-" + UUID.randomUUID());
     try {
       Files.createDirectories(archive.getParent());
       if ("file".equals(release.url().getScheme())) {
@@ -139,7 +150,7 @@ public final class AtomVmSourceResolver {
         HttpClient client =
             HttpClient.newBuilder()
                 .followRedirects(HttpClient.Redirect.NORMAL)
-                .connectTimeout(Duration.ofSeconds(20))
+                .connectTimeout(connectTimeout)
                 .build();
         HttpResponse<Path> response =
             client.send(
@@ -150,8 +161,10 @@ public final class AtomVmSourceResolver {
         }
       }
     } catch (IOException e) {
-      throw unreachable(release, e.getMessage() != null ? e.getMessage() : e.toString(), e);
+      deleteQuietly(partial);
+      throw unreachable(release, describe(e), e);
     } catch (InterruptedException e) {
+      deleteQuietly(partial);
       Thread.currentThread().interrupt();
       throw unreachable(release, "interrupted", e);
     }
@@ -169,7 +182,25 @@ public final class AtomVmSourceResolver {
               + SOURCE_SETTING
               + " to a checkout you trust");
     }
-    move(partial, archive);
+    move(partial, archive, StandardCopyOption.REPLACE_EXISTING);
+  }
+
+  /**
+   * The exception and its causes, each with its message: the JDK's HTTP client reports a host that
+   * does not resolve as a ConnectException without one.
+   */
+  private static String describe(Throwable e) {
+    StringBuilder text = new StringBuilder();
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (text.length() > 0) {
+        text.append(" ← ");
+      }
+      text.append(t.getClass().getSimpleName());
+      if (t.getMessage() != null) {
+        text.append(": ").append(t.getMessage());
+      }
+    }
+    return text.toString();
   }
 
   private static BuildException unreachable(AtomVmRelease release, String why, Exception cause) {
@@ -189,12 +220,16 @@ public final class AtomVmSourceResolver {
         cause);
   }
 
-  /** Unpacks into a sibling temp dir, dropping the archive's top-level directory, then renames. */
-  static void unpack(Path archive, Path target) {
-    Path staging = target.resolveSibling(target.getFileName() + ".unpacking");
+  /**
+   * Unpacks the archive into the empty directory {@code target}, dropping its top-level directory.
+   * Symbolic and hard links are skipped (AtomVM's source has none, and a chain of them can point a
+   * later entry outside {@code target}); every write is checked to land inside {@code target} once
+   * the links on its way are resolved.
+   */
+  static void unpack(Path archive, Path target, BuildLog log) {
+    List<String> skippedLinks = new ArrayList<>();
     try {
-      deleteRecursively(staging);
-      Files.createDirectories(staging);
+      Path root = target.toRealPath();
       try (InputStream file = new BufferedInputStream(Files.newInputStream(archive));
           TarArchiveInputStream tar =
               new TarArchiveInputStream(new GzipCompressorInputStream(file))) {
@@ -205,20 +240,19 @@ public final class AtomVmSourceResolver {
           if (slash < 0 || slash == name.length() - 1) {
             continue;
           }
-          Path out = staging.resolve(name.substring(slash + 1)).normalize();
-          if (!out.startsWith(staging)) {
-            throw new BuildException("Refusing archive entry outside the target: " + name);
+          Path out = root.resolve(name.substring(slash + 1)).normalize();
+          if (!out.startsWith(root)) {
+            throw new BuildException(
+                "Refusing archive entry outside the target: " + name + " in " + archive);
           }
-          if (entry.isDirectory()) {
+          if (entry.isSymbolicLink() || entry.isLink()) {
+            skippedLinks.add(name + " -> " + entry.getLinkName());
+          } else if (entry.isDirectory()) {
             Files.createDirectories(out);
-          } else if (entry.isSymbolicLink()) {
-            Path link = out.getParent().resolve(entry.getLinkName()).normalize();
-            if (link.startsWith(staging)) {
-              Files.createDirectories(out.getParent());
-              Files.createSymbolicLink(out, out.getParent().relativize(link));
-            }
+            inside(root, out, name, archive);
           } else if (entry.isFile()) {
             Files.createDirectories(out.getParent());
+            inside(root, out.getParent(), name, archive);
             Files.copy(tar, out, StandardCopyOption.REPLACE_EXISTING);
             if ((entry.getMode() & 0100) != 0) {
               makeExecutable(out);
@@ -226,10 +260,32 @@ public final class AtomVmSourceResolver {
           }
         }
       }
-      deleteRecursively(target);
-      move(staging, target);
     } catch (IOException e) {
       throw new BuildException("Could not unpack " + archive + ": " + e.getMessage(), e);
+    }
+    if (!skippedLinks.isEmpty()) {
+      log.info(
+          "Skipped "
+              + skippedLinks.size()
+              + " symbolic or hard link(s) in "
+              + archive.getFileName()
+              + ", which the build does not need: "
+              + String.join(", ", skippedLinks.subList(0, Math.min(5, skippedLinks.size())))
+              + (skippedLinks.size() > 5 ? ", …" : ""));
+    }
+  }
+
+  /** Refuses a write whose directory, its links resolved, is not under {@code root}. */
+  private static void inside(Path root, Path directory, String name, Path archive)
+      throws IOException {
+    if (!directory.toRealPath().startsWith(root)) {
+      throw new BuildException(
+          "Refusing archive entry "
+              + name
+              + " in "
+              + archive
+              + ": it would be written outside "
+              + root);
     }
   }
 
@@ -248,26 +304,15 @@ public final class AtomVmSourceResolver {
     return path.substring(path.lastIndexOf('/') + 1);
   }
 
-  private static void move(Path from, Path to) {
+  private static void move(Path from, Path to, StandardCopyOption fallback) {
     try {
       try {
         Files.move(from, to, StandardCopyOption.ATOMIC_MOVE);
       } catch (AtomicMoveNotSupportedException e) {
-        Files.move(from, to, StandardCopyOption.REPLACE_EXISTING);
+        Files.move(from, to, fallback);
       }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
-    }
-  }
-
-  static void deleteRecursively(Path root) throws IOException {
-    if (!Files.exists(root)) {
-      return;
-    }
-    try (Stream<Path> walk = Files.walk(root)) {
-      for (Path path : walk.sorted(Comparator.reverseOrder()).toList()) {
-        Files.delete(path);
-      }
     }
   }
 

@@ -3,14 +3,12 @@ package dev.elixirworkers.core.compiler;
 import dev.elixirworkers.core.BuildException;
 import dev.elixirworkers.core.BuildLog;
 import dev.elixirworkers.core.atomvm.AtomVmSource;
+import dev.elixirworkers.core.util.CacheEntry;
 import dev.elixirworkers.core.util.Digests;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -100,8 +98,6 @@ public final class AtomVmStdlib {
           new Library("eavmlib", "libs/eavmlib/src", Language.ERLANG, "ERLANG_MODULES"),
           new Library("exavmlib", "libs/exavmlib/lib", Language.ELIXIR, "ELIXIR_MODULES"));
 
-  private static final String COMPLETE_MARKER = ".complete";
-
   private final ElixirInstallation elixir;
   private final Set<String> excludedModules;
   private final BuildLog log;
@@ -121,15 +117,21 @@ public final class AtomVmStdlib {
 
   /**
    * The standard library's BEAMs for this AtomVM source, from {@code cacheRoot/stdlib/<digest>/}
-   * when already compiled, else compiled into it first. Safe when two builds race: each compiles
-   * into its own directory and the first to finish publishes it.
+   * when already compiled, else compiled into it first. Safe when builds race: one compiles, the
+   * others wait for it ({@link CacheEntry}).
    */
   public StdlibResult build(AtomVmSource source, Path cacheRoot) {
     long started = System.nanoTime();
     String digest = digest(source);
-    Path target = cacheRoot.resolve("stdlib").resolve(digest);
-    String version = version(source.directory());
-    if (Files.isRegularFile(target.resolve(COMPLETE_MARKER))) {
+    StdlibResult[] compiled = {null};
+    CacheEntry.Entry entry =
+        new CacheEntry(
+                cacheRoot.resolve("stdlib").resolve(digest),
+                "AtomVM standard library (cache key " + digest.substring(0, 12) + ")",
+                log)
+            .obtain(staging -> compiled[0] = compile(source.directory(), staging));
+    Path target = entry.directory();
+    if (!entry.made()) {
       List<String> modules = listModules(target);
       log.info(
           "AtomVM standard library already compiled for "
@@ -141,34 +143,19 @@ public final class AtomVmStdlib {
               + "): "
               + target);
       return new StdlibResult(
-          target, true, version, modules, List.copyOf(excludedModules), elapsed(started));
-    }
-    Path partial = target.resolveSibling(digest + ".partial-" + ProcessHandle.current().pid());
-    BeamCompiler.deleteTree(partial);
-    StdlibResult compiled = compile(source.directory(), partial);
-    try {
-      Files.writeString(partial.resolve(COMPLETE_MARKER), source.identity() + "\n");
-      try {
-        Files.move(partial, target, StandardCopyOption.ATOMIC_MOVE);
-      } catch (AtomicMoveNotSupportedException e) {
-        Files.move(partial, target);
-      }
-    } catch (FileAlreadyExistsException e) {
-      log.info("Another build published the same standard library first; using it");
-      BeamCompiler.deleteTree(partial);
-    } catch (IOException e) {
-      if (Files.isRegularFile(target.resolve(COMPLETE_MARKER))) {
-        BeamCompiler.deleteTree(partial);
-      } else {
-        throw new UncheckedIOException("Could not move the standard library to " + target, e);
-      }
+          target,
+          true,
+          version(source.directory()),
+          modules,
+          List.copyOf(excludedModules),
+          elapsed(started));
     }
     return new StdlibResult(
         target,
         false,
-        compiled.atomvmVersion(),
-        compiled.modules(),
-        compiled.excludedModules(),
+        compiled[0].atomvmVersion(),
+        compiled[0].modules(),
+        compiled[0].excludedModules(),
         elapsed(started));
   }
 

@@ -1,16 +1,12 @@
 package dev.elixirworkers.core.compiler;
 
 import dev.elixirworkers.core.BuildLog;
+import dev.elixirworkers.core.util.CacheEntry;
 import dev.elixirworkers.core.util.Digests;
 import dev.elixirworkers.core.util.ExternalCommand;
 import dev.elixirworkers.wasi.process.ProcessRunner;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.util.List;
 
@@ -19,7 +15,7 @@ import java.util.List;
  * own {@code String.Unicode} by the adapter's {@code stand-ins/generate/case_data.exs}, for the
  * stand-in {@code elixir_workers_case} that replaces String.Unicode's functions in the VM (a table
  * lookup of about 8 KiB instead of a 53 KiB-gzip module of generated clauses). Made once per
- * installation and generator in the cache, the first build to finish publishing it.
+ * installation and generator in the cache ({@link CacheEntry}).
  */
 public final class CaseMappingData {
   /** The module the generator writes and the stand-in reads. */
@@ -43,38 +39,37 @@ public final class CaseMappingData {
     Digests.updateWithString(digest, Digests.sha256(generator));
     Digests.updateWithString(digest, Digests.sha256(unicode));
     String key = Digests.hex(digest);
-    Path target = cacheRoot.resolve("case-mapping").resolve(key);
-    if (Files.isRegularFile(target.resolve(MODULE + ".beam"))) {
-      log.debug("Case mapping tables of Elixir " + elixir.elixirVersion() + " cached: " + target);
-      return target;
-    }
-    Path partial = target.resolveSibling(key + ".partial-" + ProcessHandle.current().pid());
-    try {
-      BeamCompiler.deleteTree(partial);
-      Files.createDirectories(partial);
-      Path source = partial.resolve(MODULE + ".erl");
-      run(elixir, List.of(elixir.elixir().toString(), generator.toString(), source.toString()));
-      run(elixir, List.of(elixir.erlc().toString(), "-o", partial.toString(), source.toString()));
-      Files.delete(source);
-      try {
-        Files.move(partial, target, StandardCopyOption.ATOMIC_MOVE);
-      } catch (AtomicMoveNotSupportedException e) {
-        Files.move(partial, target);
-      }
+    CacheEntry.Entry entry =
+        new CacheEntry(
+                cacheRoot.resolve("case-mapping").resolve(key),
+                "case mapping tables of Elixir " + elixir.elixirVersion(),
+                log)
+            .obtain(
+                staging -> {
+                  Path source = staging.resolve(MODULE + ".erl");
+                  run(
+                      elixir,
+                      List.of(elixir.elixir().toString(), generator.toString(), source.toString()));
+                  run(
+                      elixir,
+                      List.of(
+                          elixir.erlc().toString(), "-o", staging.toString(), source.toString()));
+                  Files.delete(source);
+                });
+    if (entry.made()) {
       log.info(
           "Case mapping tables read off the String.Unicode of Elixir "
               + elixir.elixirVersion()
               + ": "
-              + target);
-    } catch (FileAlreadyExistsException e) {
-      BeamCompiler.deleteTree(partial); // another build published the same tables first
-    } catch (IOException e) {
-      if (!Files.isRegularFile(target.resolve(MODULE + ".beam"))) {
-        throw new UncheckedIOException("Could not write the case mapping tables to " + target, e);
-      }
-      BeamCompiler.deleteTree(partial);
+              + entry.directory());
+    } else {
+      log.debug(
+          "Case mapping tables of Elixir "
+              + elixir.elixirVersion()
+              + " cached: "
+              + entry.directory());
     }
-    return target;
+    return entry.directory();
   }
 
   private static void run(ElixirInstallation elixir, List<String> command) {

@@ -4,11 +4,11 @@ import dev.elixirworkers.core.BuildException;
 import dev.elixirworkers.core.BuildLog;
 import dev.elixirworkers.core.atomvm.AtomVmRelease;
 import dev.elixirworkers.core.bundle.BundleArchive;
+import dev.elixirworkers.core.util.CacheEntry;
 import dev.elixirworkers.core.util.Digests;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -53,7 +53,6 @@ public final class PrebuiltVm {
   static final String STDLIB = "stdlib";
   static final String NATIVES = "natives.txt";
   static final String LICENSES = "licenses";
-  private static final String COMPLETE_MARKER = ".complete";
 
   private PrebuiltVm() {}
 
@@ -151,50 +150,23 @@ public final class PrebuiltVm {
 
   /**
    * Unpacks the archive into {@code cacheRoot/prebuilt/<digest of the archive>/} once and returns
-   * it; later calls with the same bytes only read the manifest.
+   * it; later calls with the same bytes check the unpacked files ({@link CacheEntry}) and read the
+   * manifest.
    */
   public static Unpacked unpack(Path archive, Path cacheRoot, BuildLog log) {
     if (!Files.isRegularFile(archive)) {
       throw new BuildException("The prebuilt VM archive " + archive + " does not exist");
     }
     String digest = Digests.sha256(archive);
-    Path target = cacheRoot.resolve("prebuilt").resolve(digest.substring(0, 24));
-    if (!Files.isRegularFile(target.resolve(COMPLETE_MARKER))) {
-      Path partial = target.resolveSibling(target.getFileName() + ".partial-" + pid());
-      try {
-        deleteTree(partial);
-        Files.createDirectories(partial);
-        try (InputStream in = Files.newInputStream(archive);
-            ZipInputStream zip = new ZipInputStream(in)) {
-          ZipEntry entry;
-          while ((entry = zip.getNextEntry()) != null) {
-            Path out = partial.resolve(entry.getName()).normalize();
-            if (!out.startsWith(partial)) {
-              throw new BuildException(
-                  "Refusing entry " + entry.getName() + " outside the target in " + archive);
-            }
-            if (entry.isDirectory()) {
-              Files.createDirectories(out);
-            } else {
-              Files.createDirectories(out.getParent());
-              Files.copy(zip, out, StandardCopyOption.REPLACE_EXISTING);
-            }
-          }
-        }
-        Files.writeString(partial.resolve(COMPLETE_MARKER), digest + "\n");
-        try {
-          Files.move(partial, target, StandardCopyOption.ATOMIC_MOVE);
-        } catch (AtomicMoveNotSupportedException e) {
-          Files.move(partial, target);
-        }
-        log.info("Unpacked the prebuilt VM into " + target);
-      } catch (IOException e) {
-        deleteQuietly(partial);
-        if (!Files.isRegularFile(target.resolve(COMPLETE_MARKER))) {
-          throw new BuildException(
-              "Could not unpack the prebuilt VM " + archive + " into " + target + ": " + e, e);
-        }
-      }
+    CacheEntry.Entry entry =
+        new CacheEntry(
+                cacheRoot.resolve("prebuilt").resolve(digest.substring(0, 24)),
+                "prebuilt VM " + archive.getFileName(),
+                log)
+            .obtain(staging -> extract(archive, staging));
+    Path target = entry.directory();
+    if (entry.made()) {
+      log.info("Unpacked the prebuilt VM into " + target);
     }
     Unpacked unpacked = new Unpacked(target, readManifest(target.resolve(MANIFEST), archive));
     String format = unpacked.manifest().get("format");
@@ -214,6 +186,28 @@ public final class PrebuiltVm {
     return unpacked;
   }
 
+  private static void extract(Path archive, Path staging) throws IOException {
+    try (InputStream in = Files.newInputStream(archive);
+        ZipInputStream zip = new ZipInputStream(in)) {
+      ZipEntry entry;
+      while ((entry = zip.getNextEntry()) != null) {
+        Path out = staging.resolve(entry.getName()).normalize();
+        if (!out.startsWith(staging)) {
+          throw new BuildException(
+              "Refusing entry " + entry.getName() + " outside the target in " + archive);
+        }
+        if (entry.isDirectory()) {
+          Files.createDirectories(out);
+        } else {
+          Files.createDirectories(out.getParent());
+          Files.copy(zip, out, StandardCopyOption.REPLACE_EXISTING);
+        }
+      }
+    } catch (IOException e) {
+      throw new BuildException("Could not unpack the prebuilt VM " + archive + ": " + e, e);
+    }
+  }
+
   private static Map<String, String> readManifest(Path file, Path archive) {
     if (!Files.isRegularFile(file)) {
       throw new BuildException(archive + " has no " + MANIFEST + ": it is not a prebuilt VM");
@@ -230,18 +224,6 @@ public final class PrebuiltVm {
       throw new UncheckedIOException(e);
     }
     return entries;
-  }
-
-  private static long pid() {
-    return ProcessHandle.current().pid();
-  }
-
-  private static void deleteQuietly(Path dir) {
-    try {
-      deleteTree(dir);
-    } catch (IOException ignored) {
-      // a stale partial directory is replaced next time
-    }
   }
 
   static void deleteTree(Path root) throws IOException {

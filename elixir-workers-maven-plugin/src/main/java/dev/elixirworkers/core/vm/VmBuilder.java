@@ -3,11 +3,11 @@ package dev.elixirworkers.core.vm;
 import dev.elixirworkers.core.BuildException;
 import dev.elixirworkers.core.BuildLog;
 import dev.elixirworkers.core.atomvm.AtomVmSource;
+import dev.elixirworkers.core.util.CacheEntry;
 import dev.elixirworkers.core.util.Digests;
 import dev.elixirworkers.core.util.ExternalCommand;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -38,6 +38,8 @@ public final class VmBuilder {
           "--enable-multivalue",
           "--enable-bulk-memory",
           "--enable-nontrapping-float-to-int");
+
+  private static final String WASM = "atomvm.wasm";
 
   private static final Pattern PERCENT = Pattern.compile("^\\[\\s*(\\d+)%\\]");
 
@@ -75,15 +77,22 @@ public final class VmBuilder {
 
   /** Where a build with this digest lives once cached. */
   public Path cachedWasm(String digest) {
-    return cacheRoot.resolve("vm").resolve(digest).resolve("atomvm.wasm");
+    return cacheRoot.resolve("vm").resolve(digest).resolve(WASM);
   }
 
   /** Returns the cached {@code atomvm.wasm} for these inputs, building it first if needed. */
   public Path build(AtomVmSource source, Path adapter, VmCompiler toolchain) {
     String cmakeVersion = cmakeVersion();
     String digest = digest(source, AdapterSources.vmDigest(adapter), toolchain, cmakeVersion);
-    Path cached = cachedWasm(digest);
-    if (Files.isRegularFile(cached)) {
+    long started = System.nanoTime();
+    CacheEntry.Entry entry =
+        new CacheEntry(
+                cachedWasm(digest).getParent(),
+                "atomvm.wasm (digest " + digest.substring(0, 12) + ")",
+                log)
+            .obtain(staging -> make(source, adapter, toolchain, digest, staging.resolve(WASM)));
+    Path cached = entry.directory().resolve(WASM);
+    if (!entry.made()) {
       log.info(
           "AtomVM WASM already built for these inputs (digest "
               + digest.substring(0, 12)
@@ -91,7 +100,17 @@ public final class VmBuilder {
               + cached);
       return cached;
     }
-    long started = System.nanoTime();
+    log.info(
+        String.format(
+            "Built atomvm.wasm in %.1f s (%,d bytes): %s",
+            (System.nanoTime() - started) / 1e9, sizeOf(cached), cached));
+    return cached;
+  }
+
+  /** Builds the VM into {@code output}, a file in the cache entry's staging directory. */
+  private void make(
+      AtomVmSource source, Path adapter, VmCompiler toolchain, String digest, Path output)
+      throws IOException {
     log.info(
         "Building atomvm.wasm from "
             + source.description()
@@ -147,34 +166,17 @@ public final class VmBuilder {
       throw new BuildException("CMake finished but produced no " + built);
     }
 
-    Path staged = cached.resolveSibling("atomvm.wasm.partial");
-    try {
-      Files.createDirectories(cached.getParent());
-      if (toolchain.wasmOpt().isPresent()) {
-        log.info("[vm 3/3] optimising with wasm-opt");
-        List<String> optimise = new ArrayList<>();
-        optimise.add(toolchain.wasmOpt().get().toString());
-        optimise.addAll(WASM_OPT_FLAGS);
-        optimise.addAll(List.of(built.toString(), "-o", staged.toString()));
-        ExternalCommand.of(optimise).run(log::debug);
-      } else {
-        log.info(
-            "[vm 3/3] wasm-opt not found — keeping the unoptimised module (binaryen saves ~1%)");
-        Files.copy(built, staged, StandardCopyOption.REPLACE_EXISTING);
-      }
-      try {
-        Files.move(staged, cached, StandardCopyOption.ATOMIC_MOVE);
-      } catch (AtomicMoveNotSupportedException e) {
-        Files.move(staged, cached, StandardCopyOption.REPLACE_EXISTING);
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+    if (toolchain.wasmOpt().isPresent()) {
+      log.info("[vm 3/3] optimising with wasm-opt");
+      List<String> optimise = new ArrayList<>();
+      optimise.add(toolchain.wasmOpt().get().toString());
+      optimise.addAll(WASM_OPT_FLAGS);
+      optimise.addAll(List.of(built.toString(), "-o", output.toString()));
+      ExternalCommand.of(optimise).run(log::debug);
+    } else {
+      log.info("[vm 3/3] wasm-opt not found — keeping the unoptimised module (binaryen saves ~1%)");
+      Files.copy(built, output, StandardCopyOption.REPLACE_EXISTING);
     }
-    log.info(
-        String.format(
-            "Built atomvm.wasm in %.1f s (%,d bytes): %s",
-            (System.nanoTime() - started) / 1e9, sizeOf(cached), cached));
-    return cached;
   }
 
   private static long sizeOf(Path file) {

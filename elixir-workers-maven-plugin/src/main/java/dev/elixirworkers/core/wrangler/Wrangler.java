@@ -3,26 +3,23 @@ package dev.elixirworkers.core.wrangler;
 import dev.elixirworkers.core.BuildException;
 import dev.elixirworkers.core.BuildLog;
 import dev.elixirworkers.core.bundle.WorkerScripts;
+import dev.elixirworkers.core.util.CacheEntry;
 import dev.elixirworkers.core.util.Digests;
 import dev.elixirworkers.core.util.ExternalCommand;
 import dev.elixirworkers.wasi.process.ProcessRunner;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 /**
  * Cloudflare's wrangler, at the version the worker module pins, installed once with {@code npm ci}
@@ -36,6 +33,9 @@ public final class Wrangler {
   public static final String TOKEN = "CLOUDFLARE_API_TOKEN";
 
   private static final Duration NODE_VERSION_TIMEOUT = Duration.ofSeconds(30);
+
+  /** The wrangler CLI, relative to the install. */
+  private static final String SCRIPT = "node_modules/wrangler/bin/wrangler.js";
 
   private final Path node;
   private final Path home;
@@ -77,60 +77,45 @@ public final class Wrangler {
     String id = version + "-" + Digests.hex(digest).substring(0, 12);
     Path home = cacheRoot.resolve("wrangler").resolve(id);
     Map<String, String> environment = environment(workDirectory.resolve("wrangler"), path);
-    Wrangler wrangler = new Wrangler(node, home, version, environment, log);
-    if (Files.isRegularFile(wrangler.script()) && Files.isRegularFile(home.resolve(".installed"))) {
-      log.info("wrangler " + version + " already present in " + home);
-      return wrangler;
+    CacheEntry.Entry entry =
+        new CacheEntry(home, "wrangler " + version, log)
+            .obtain(
+                staging -> {
+                  log.info("Installing wrangler " + version + " into " + home + " (npm ci, once)");
+                  for (Map.Entry<String, byte[]> file : npmFiles.entrySet()) {
+                    Files.write(staging.resolve(file.getKey()), file.getValue());
+                  }
+                  ExternalCommand install =
+                      ExternalCommand.of(
+                              npm.toString(),
+                              "ci",
+                              "--omit=dev",
+                              "--no-audit",
+                              "--no-fund",
+                              "--prefer-offline",
+                              "--silent")
+                          .in(staging);
+                  environment.forEach(install::env);
+                  try {
+                    install.run(log::debug);
+                  } catch (BuildException e) {
+                    throw new BuildException(
+                        e.getMessage()
+                            + "\n— npm could not install wrangler "
+                            + version
+                            + ": check that npm reaches its registry (npm config get registry), or"
+                            + " run the build once online",
+                        e);
+                  }
+                  if (!Files.isRegularFile(staging.resolve(SCRIPT))) {
+                    throw new BuildException(
+                        "npm ci finished but installed no " + SCRIPT + " in " + staging);
+                  }
+                });
+    if (!entry.made()) {
+      log.info("wrangler " + version + " already present in " + entry.directory());
     }
-    log.info("Installing wrangler " + version + " into " + home + " (npm ci, once)");
-    Path staging = home.resolveSibling(id + ".tmp-" + ProcessHandle.current().pid());
-    try {
-      deleteTree(staging);
-      Files.createDirectories(staging);
-      for (Map.Entry<String, byte[]> file : npmFiles.entrySet()) {
-        Files.write(staging.resolve(file.getKey()), file.getValue());
-      }
-      ExternalCommand install =
-          ExternalCommand.of(
-                  npm.toString(),
-                  "ci",
-                  "--omit=dev",
-                  "--no-audit",
-                  "--no-fund",
-                  "--prefer-offline",
-                  "--silent")
-              .in(staging);
-      environment.forEach(install::env);
-      try {
-        install.run(log::debug);
-      } catch (BuildException e) {
-        throw new BuildException(
-            e.getMessage()
-                + "\n— npm could not install wrangler "
-                + version
-                + ": check that npm reaches its registry (npm config get registry), or run the"
-                + " build once online",
-            e);
-      }
-      Files.writeString(staging.resolve(".installed"), id + "\n");
-      if (Files.isDirectory(home)) {
-        deleteTree(home); // a broken earlier install
-      }
-      try {
-        Files.move(staging, home, StandardCopyOption.ATOMIC_MOVE);
-      } catch (AtomicMoveNotSupportedException e) {
-        Files.move(staging, home);
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    } finally {
-      try {
-        deleteTree(staging);
-      } catch (IOException ignored) {
-        // a leftover staging directory is harmless
-      }
-    }
-    return wrangler;
+    return new Wrangler(node, entry.directory(), version, environment, log);
   }
 
   /** The variables every wrangler run gets: offline-safe, state under {@code stateDirectory}. */
@@ -160,7 +145,7 @@ public final class Wrangler {
   }
 
   Path script() {
-    return home.resolve("node_modules/wrangler/bin/wrangler.js");
+    return home.resolve(SCRIPT);
   }
 
   Map<String, String> environment() {
@@ -284,17 +269,6 @@ public final class Wrangler {
               + " is "
               + output
               + " — install a newer Node.js and put it first on the PATH");
-    }
-  }
-
-  private static void deleteTree(Path dir) throws IOException {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (Stream<Path> walk = Files.walk(dir)) {
-      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
     }
   }
 }

@@ -31,10 +31,11 @@ import org.junit.jupiter.api.Test;
  * the real AtomVM through the JVM host, and compared with the host BEAM running the same {@code
  * .beam} files. Prints the per-module table and writes it, with every case's row, to {@code
  * target/stdlib-corpus/vm-elixir-stdlib/report}. Asserts that the harness works, not a percentage.
- * Runs when {@code -Datomvm.source} or {@code ATOMVM_SOURCE} names an AtomVM checkout; otherwise it
- * is skipped and says why. The worker runs on Elixir's own standard library (the default, {@code
- * <elixirStdlib>}); {@code -Dstdlib-corpus.elixirStdlib=false} measures AtomVM's library instead
- * (report in {@code target/stdlib-corpus/vm/report}).
+ * Runs when {@link GatedAtomVm} finds an AtomVM source ({@code -Datomvm.source}, or the pinned
+ * release cached or downloaded); otherwise it is skipped and says why. The worker runs on Elixir's
+ * own standard library (the default, {@code <elixirStdlib>}); {@code
+ * -Dstdlib-corpus.elixirStdlib=false} measures AtomVM's library instead (report in {@code
+ * target/stdlib-corpus/vm/report}).
  */
 class StdlibCorpusVmTest {
   private static final boolean ELIXIR_STDLIB =

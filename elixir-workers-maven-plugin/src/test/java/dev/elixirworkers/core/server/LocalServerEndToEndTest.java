@@ -36,8 +36,9 @@ import org.junit.jupiter.api.TestMethodOrder;
 /**
  * The JVM dev server on the example worker with the real AtomVM: requests, throughput (a benchmark,
  * {@code -Dgroups=benchmark}), live reload of an edited source, and a compile error shown as an
- * error page while the server keeps running. Runs when {@code -Datomvm.source} or {@code
- * ATOMVM_SOURCE} names an AtomVM checkout; otherwise it is skipped and says why.
+ * error page while the server keeps running. Runs when {@link GatedAtomVm} finds an AtomVM source
+ * ({@code -Datomvm.source}, or the pinned release cached or downloaded); otherwise it is skipped
+ * and says why.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class LocalServerEndToEndTest {

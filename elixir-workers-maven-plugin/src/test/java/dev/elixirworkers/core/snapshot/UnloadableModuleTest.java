@@ -23,8 +23,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A module whose code AtomVM's loader does not know (here: an opcode past the last one) makes the
- * snapshot step fail naming the module, not only the opcode. Runs when {@code -Datomvm.source} or
- * {@code ATOMVM_SOURCE} names an AtomVM checkout; otherwise it is skipped and says why.
+ * snapshot step fail naming the module, not only the opcode. Runs when {@link GatedAtomVm} finds an
+ * AtomVM source ({@code -Datomvm.source}, or the pinned release cached or downloaded); otherwise it
+ * is skipped and says why.
  */
 class UnloadableModuleTest {
   @TempDir Path work;

@@ -94,4 +94,53 @@ class PrebuiltVmTest {
 
     assertTrue(e.getMessage().contains("is not a prebuilt VM"), e.getMessage());
   }
+
+  @Test
+  void aDamagedUnpackedVmIsDetectedAndUnpackedAgain() throws Exception {
+    Files.createDirectories(dir.resolve("in"));
+    Path archive = write("vm.zip");
+    PrebuiltVm.Unpacked first =
+        PrebuiltVm.unpack(archive, dir.resolve("cache"), new RecordingLog());
+    Files.write(first.wasm(), new byte[] {0, 'a'}); // half-written, as by a killed build
+    RecordingLog log = new RecordingLog();
+
+    PrebuiltVm.Unpacked again = PrebuiltVm.unpack(archive, dir.resolve("cache"), log);
+
+    assertArrayEquals(new byte[] {0, 'a', 's', 'm'}, Files.readAllBytes(again.wasm()));
+    assertTrue(log.contains("damaged"), log.lines.toString());
+  }
+
+  @Test
+  void threadsUnpackingTogetherAllGetTheWholeVm() throws Exception {
+    Files.createDirectories(dir.resolve("in"));
+    for (int i = 0; i < 300; i++) {
+      Files.createDirectories(dir.resolve("in/stdlib"));
+      Files.writeString(dir.resolve("in/stdlib/m" + i + ".beam"), "FOR1 ".repeat(2000));
+    }
+    Path archive = write("vm.zip");
+    java.util.concurrent.ExecutorService threads =
+        java.util.concurrent.Executors.newFixedThreadPool(6);
+    java.util.concurrent.CountDownLatch start = new java.util.concurrent.CountDownLatch(1);
+    java.util.List<java.util.concurrent.Future<Long>> results = new java.util.ArrayList<>();
+    for (int i = 0; i < 6; i++) {
+      results.add(
+          threads.submit(
+              () -> {
+                start.await();
+                PrebuiltVm.Unpacked vm =
+                    PrebuiltVm.unpack(archive, dir.resolve("cache"), new RecordingLog());
+                try (java.util.stream.Stream<Path> beams = Files.list(vm.stdlib())) {
+                  return beams.count();
+                }
+              }));
+    }
+    start.countDown();
+    try {
+      for (java.util.concurrent.Future<Long> result : results) {
+        assertEquals(302L, result.get(60, java.util.concurrent.TimeUnit.SECONDS));
+      }
+    } finally {
+      threads.shutdownNow();
+    }
+  }
 }

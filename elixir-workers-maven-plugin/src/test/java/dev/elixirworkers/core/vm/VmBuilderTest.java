@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.elixirworkers.core.RecordingLog;
 import dev.elixirworkers.core.atomvm.AtomVmSource;
+import dev.elixirworkers.core.util.CacheEntry;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -119,14 +120,42 @@ class VmBuilderTest {
     Path cached =
         builder.cachedWasm(
             VmBuilder.digest(source, AdapterSources.vmDigest(adapter), toolchain, cmakeVersion));
-    Files.createDirectories(cached.getParent());
-    Files.write(cached, new byte[] {0, 'a', 's', 'm'});
+    new CacheEntry(cached.getParent(), "atomvm.wasm", log)
+        .obtain(
+            staging -> Files.write(staging.resolve("atomvm.wasm"), new byte[] {0, 'a', 's', 'm'}));
 
     Path result = builder.build(source, adapter, toolchain);
 
-    assertEquals(cached, result);
+    assertEquals(cached.toRealPath(), result);
     assertTrue(log.contains("skipping the VM build"), log.lines.toString());
     assertTrue(Files.notExists(temp.resolve("work/vm-build")), "CMake must not have run");
+  }
+
+  @Test
+  void aHalfWrittenVmInTheCacheIsBuiltAgainNotReused() throws IOException {
+    Path adapter = AdapterSources.extractTo(temp.resolve("adapter"));
+    RecordingLog log = new RecordingLog();
+    VmBuilder builder = new VmBuilder(temp.resolve("cache"), temp.resolve("work"), log);
+    Path cached =
+        builder.cachedWasm(
+            VmBuilder.digest(source, AdapterSources.vmDigest(adapter), toolchain, cmakeVersion()));
+    Files.createDirectories(cached.getParent());
+    Files.write(cached, new byte[] {0, 'a'}); // a build killed while writing it, or an older plugin
+
+    // The AtomVM source does not exist, so the new build fails: the point is that it was started.
+    assertThrows(RuntimeException.class, () -> builder.build(source, adapter, toolchain));
+
+    assertTrue(log.contains("is damaged"), log.lines.toString());
+    assertTrue(log.contains("[vm 1/3] configuring with CMake"), log.lines.toString());
+  }
+
+  private static String cmakeVersion() throws IOException {
+    return new String(
+            new ProcessBuilder("cmake", "--version").start().getInputStream().readAllBytes())
+        .lines()
+        .findFirst()
+        .orElseThrow()
+        .trim();
   }
 
   @Test

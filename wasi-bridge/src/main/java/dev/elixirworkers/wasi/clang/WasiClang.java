@@ -567,8 +567,8 @@ public final class WasiClang {
         return; // already present
       }
       Files.createDirectories(link.getParent());
-      Path temp = link.resolveSibling(link.getFileName() + ".tmp-" + ProcessHandle.current().pid());
-      Files.deleteIfExists(temp);
+      // one name per attempt: builds and threads making the same sysroot must not share it
+      Path temp = link.resolveSibling(link.getFileName() + ".tmp-" + java.util.UUID.randomUUID());
       Files.createSymbolicLink(temp, target);
       Files.move(temp, link, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }

@@ -26,7 +26,8 @@ import java.util.Optional;
  * <p>Function, global and type indices of the original module do not change (everything is
  * appended). DWARF sections are dropped when code is rewritten, as their offsets would be stale. An
  * instruction {@link InstructionWalker} does not know (e.g. the GC proposal) leaves the code as it
- * is: the memory is still capped, only the probe is missing.
+ * is: the memory is still capped, only the probe is missing. A module whose sections cannot be read
+ * is refused ({@link GuestLinkException}), never run uncapped.
  */
 final class MemoryCap {
   /** The export that returns how many {@code memory.grow} calls were refused. */
@@ -51,7 +52,8 @@ final class MemoryCap {
   private MemoryCap() {}
 
   /**
-   * @throws GuestLinkException when the module starts with more memory than the limit
+   * @throws GuestLinkException when the module starts with more memory than the limit, or cannot be
+   *     read far enough to find its memory (it would otherwise run uncapped)
    */
   static Capped apply(byte[] wasm, long limitBytes) {
     long maxPages = Math.max(1, Math.min(65536, limitBytes / PAGE));
@@ -61,8 +63,7 @@ final class MemoryCap {
       m = WasmModule.parse(wasm);
       appended = Appended.after(m);
     } catch (WasmFormatException e) {
-      // not ours to judge: wasmtime reports what is wrong with it
-      return new Capped(wasm, false, 0);
+      throw unreadable(limitBytes, e);
     }
     if (appended.clear()) {
       // the host makes the memory with the limit as its maximum (WasiModule): only the probe,
@@ -78,7 +79,7 @@ final class MemoryCap {
     try {
       memories = m.memories();
     } catch (WasmFormatException e) {
-      return new Capped(wasm, false, 0);
+      throw unreadable(limitBytes, e);
     }
     List<WasmModule.Limits> capped = new ArrayList<>(memories.size());
     for (WasmModule.Limits memory : memories) {
@@ -102,6 +103,20 @@ final class MemoryCap {
     return withProbe(m, appended)
         .map(probed -> new Capped(probed.toBytes(), true, initialBytes))
         .orElse(new Capped(m.toBytes(), false, initialBytes));
+  }
+
+  /**
+   * A module whose memory cannot be found cannot be capped: refused, rather than run with as much
+   * memory as it asks for.
+   */
+  private static GuestLinkException unreadable(long limitBytes, WasmFormatException e) {
+    return new GuestLinkException(
+        "The module cannot be held to the memory limit of "
+            + (limitBytes >> 20)
+            + " MiB: it could not be read ("
+            + e.getMessage()
+            + "), so its memory could not be capped — rebuild it (mvn package), or check that"
+            + " the file is a complete WebAssembly 1.0 module");
   }
 
   /**

@@ -125,6 +125,39 @@ class WasiClangTest {
   }
 
   @Test
+  void threadsDiscoveringAtOnceAllGetTheSysroot() throws Exception {
+    debianLlvm(19, true, true);
+    debianWasiLibc();
+    java.util.concurrent.ExecutorService threads =
+        java.util.concurrent.Executors.newFixedThreadPool(8);
+    try {
+      for (int round = 0; round < 20; round++) {
+        Path fresh = work.resolve("round-" + round);
+        java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(8);
+        List<java.util.concurrent.Future<Path>> sysroots = new java.util.ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+          sysroots.add(
+              threads.submit(
+                  () -> {
+                    start.await();
+                    return WasiClang.discover(Map.of("PATH", ""), List.of(root), fresh).sysroot();
+                  }));
+        }
+        for (java.util.concurrent.Future<Path> sysroot : sysroots) {
+          Path found = sysroot.get(60, java.util.concurrent.TimeUnit.SECONDS);
+          assertTrue(Files.isRegularFile(found.resolve("include/wasm32-wasi/stdio.h")));
+        }
+        try (java.util.stream.Stream<Path> left =
+            Files.list(fresh.resolve("wasi-sysroot/include"))) {
+          assertEquals(List.of("wasm32-wasi"), left.map(p -> p.getFileName().toString()).toList());
+        }
+      }
+    } finally {
+      threads.shutdownNow();
+    }
+  }
+
+  @Test
   void prefersTheNewestCompleteClang() throws Exception {
     debianLlvm(17, true, true);
     debianLlvm(19, true, true);

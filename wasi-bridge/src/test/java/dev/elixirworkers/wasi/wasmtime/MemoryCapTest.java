@@ -113,10 +113,45 @@ class MemoryCapTest {
   }
 
   @Test
-  void bytesThatAreNotWasmAreLeftForWasmtimeToReject() {
+  void aModuleItCannotReadIsRefusedSayingWhatCouldNotBeRead() {
+    byte[] wasm = WasmBytes.command(List.of());
+    byte[] truncated = java.util.Arrays.copyOf(wasm, wasm.length - 3); // the last section is cut
+
+    GuestLinkException e =
+        assertThrows(GuestLinkException.class, () -> MemoryCap.apply(truncated, 8 * MIB));
+
+    assertTrue(e.getMessage().contains("memory limit of 8 MiB"), e.getMessage());
+    assertTrue(e.getMessage().contains("runs past the end of the module"), e.getMessage());
+  }
+
+  @Test
+  void bytesThatAreNotWasmAreRefusedBeforeTheyRunUncapped() {
     byte[] junk = "not wasm".getBytes(java.nio.charset.StandardCharsets.UTF_8);
 
-    assertFalse(MemoryCap.apply(junk, 8 * MIB).probed());
+    GuestLinkException e =
+        assertThrows(GuestLinkException.class, () -> MemoryCap.apply(junk, 8 * MIB));
+
+    assertTrue(e.getMessage().contains("bad magic"), e.getMessage());
+  }
+
+  @Test
+  void aBundleWhoseVmCannotBeReadIsRefusedNamingTheFile(
+      @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+    byte[] wasm = WasmBytes.command(List.of());
+    java.nio.file.Files.write(
+        dir.resolve(dev.elixirworkers.wasi.WorkerBundle.WASM),
+        java.util.Arrays.copyOf(wasm, wasm.length - 3));
+    java.nio.file.Files.write(dir.resolve(dev.elixirworkers.wasi.WorkerBundle.APP), new byte[0]);
+    dev.elixirworkers.wasi.WorkerBundle bundle = dev.elixirworkers.wasi.WorkerBundle.load(dir);
+
+    GuestLinkException e =
+        assertThrows(
+            GuestLinkException.class, () -> dev.elixirworkers.wasi.WorkerRuntime.create(bundle));
+
+    assertTrue(
+        e.getMessage().contains(dir.resolve(dev.elixirworkers.wasi.WorkerBundle.WASM).toString()),
+        e.getMessage());
+    assertTrue(e.getMessage().contains("runs past the end of the module"), e.getMessage());
   }
 
   /** The test module's memory section is {1, 0, 1}: one memory, no max, min 1 page. */
