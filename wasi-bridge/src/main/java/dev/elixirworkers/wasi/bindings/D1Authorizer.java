@@ -94,19 +94,22 @@ final class D1Authorizer {
                   + " is refused, as on D1: a D1 database is one SQLite file and cannot reach"
                   + " another");
       case "vacuum" ->
-          throw refused(
-              "VACUUM is refused, as on D1, which compacts its databases itself (VACUUM INTO"
-                  + " would write a copy to a file)");
+          throw new BindingException(
+              Code.SQL_ERROR,
+              "cannot VACUUM: D1 runs every statement inside a transaction, where SQLite refuses"
+                  + " VACUUM (and VACUUM INTO, which would write a copy of the database to a file),"
+                  + " and compacts its databases itself: SQLITE_ERROR");
       case "pragma" -> checkPragma(lexer);
       default -> {
         if (TRANSACTION_CONTROL.contains(command)) {
-          throw refused(
-              command.toUpperCase(Locale.ROOT)
-                  + " is refused, as on D1, which answers transaction control with \"To execute a"
-                  + " transaction, please use the state.storage.transaction() or"
+          throw new BindingException(
+              Code.SQL_ERROR,
+              "To execute a transaction, please use the state.storage.transaction() or"
                   + " state.storage.transactionSync() APIs instead of the SQL BEGIN TRANSACTION or"
-                  + " SAVEPOINT statements\"; send the statements as one d1.batch, which runs them"
-                  + " in one transaction");
+                  + " SAVEPOINT statements. (D1's answer to "
+                  + command.toUpperCase(Locale.ROOT)
+                  + "; from a handler, send the statements as one d1.batch, which runs them in one"
+                  + " transaction.)");
         }
       }
     }
