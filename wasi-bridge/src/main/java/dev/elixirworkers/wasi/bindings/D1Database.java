@@ -72,6 +72,9 @@ public final class D1Database implements AutoCloseable {
   /** When the running call must stop (System.nanoTime()); read by SQLite's progress handler. */
   private long deadlineNanos;
 
+  /** Whether a call is running against {@link #deadlineNanos}. */
+  private boolean clockRunning;
+
   /** The time limit of the running call, for its error message. */
   private Duration timeLimit = MAX_QUERY_DURATION;
 
@@ -106,7 +109,7 @@ public final class D1Database implements AutoCloseable {
           new ProgressHandler() {
             @Override
             protected int progress() {
-              return System.nanoTime() - db.deadlineNanos > 0 ? 1 : 0;
+              return db.clockRunning && System.nanoTime() - db.deadlineNanos > 0 ? 1 : 0;
             }
           });
     } catch (SQLException e) {
@@ -201,6 +204,7 @@ public final class D1Database implements AutoCloseable {
   private void startClock(Duration limit) {
     timeLimit = limit.compareTo(MAX_QUERY_DURATION) > 0 ? MAX_QUERY_DURATION : limit;
     deadlineNanos = System.nanoTime() + Math.max(0, timeLimit.toNanos());
+    clockRunning = true;
   }
 
   /**
@@ -209,7 +213,7 @@ public final class D1Database implements AutoCloseable {
    * no transaction is open: that failure is the normal outcome.
    */
   private void leaveNoTransaction() throws BindingException {
-    deadlineNanos = System.nanoTime() + MAX_QUERY_DURATION.toNanos();
+    clockRunning = false;
     try (java.sql.Statement s = connection.createStatement()) {
       s.execute("ROLLBACK");
     } catch (SQLException noTransaction) {
