@@ -150,7 +150,7 @@ class D1DatabaseGuardsTest {
     assertEquals(BindingException.Code.SQL_ERROR, e.code());
     assertTrue(e.getMessage().startsWith("interrupted: "), e.getMessage());
     assertTrue(e.getMessage().contains("300 ms"), e.getMessage());
-    assertTrue(tookMillis >= 290 && tookMillis < 3_000, "stopped after " + tookMillis + " ms");
+    assertTrue(tookMillis >= 290 && tookMillis < 5_000, "stopped after " + tookMillis + " ms");
     db.query(sql("INSERT INTO t (name) VALUES ('after')"));
     assertEquals(1, count(), "the lock is free and the binding works");
   }
