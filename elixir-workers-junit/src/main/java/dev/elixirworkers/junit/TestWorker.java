@@ -16,6 +16,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
@@ -290,6 +291,11 @@ public final class TestWorker implements AutoCloseable {
     @Override
     public ObjectNode fulfil(ObjectNode need) {
       return delegate.fulfil(need);
+    }
+
+    @Override
+    public ObjectNode fulfil(ObjectNode need, Duration timeLeft) {
+      return delegate.fulfil(need, timeLeft);
     }
 
     @Override

@@ -183,7 +183,7 @@ public final class WorkerRuntime implements AutoCloseable {
         }
       }
       ObjectNode results = context.results();
-      fulfil(bindings, needs, results);
+      fulfil(bindings, needs, results, Duration.ofNanos(budget - used));
       context = context.next(asked.state(), results);
     }
   }
@@ -193,24 +193,28 @@ public final class WorkerRuntime implements AutoCloseable {
     return new Frames.Final(failure.response(), List.of());
   }
 
-  /** Fulfils the needs of one round, in parallel when there are several; results in need order. */
-  private static void fulfil(WorkerBindings bindings, List<ObjectNode> needs, ObjectNode results) {
+  /**
+   * Fulfils the needs of one round, in parallel when there are several; results in need order. A
+   * need may take what is left of the request's time limit ({@code timeLeft}).
+   */
+  private static void fulfil(
+      WorkerBindings bindings, List<ObjectNode> needs, ObjectNode results, Duration timeLeft) {
     if (needs.size() == 1) {
-      results.set(needs.get(0).get("id").asText(), fulfilOne(bindings, needs.get(0)));
+      results.set(needs.get(0).get("id").asText(), fulfilOne(bindings, needs.get(0), timeLeft));
       return;
     }
     List<CompletableFuture<ObjectNode>> pending = new ArrayList<>();
     for (ObjectNode need : needs) {
-      pending.add(CompletableFuture.supplyAsync(() -> fulfilOne(bindings, need), NEEDS));
+      pending.add(CompletableFuture.supplyAsync(() -> fulfilOne(bindings, need, timeLeft), NEEDS));
     }
     for (int i = 0; i < needs.size(); i++) {
       results.set(needs.get(i).get("id").asText(), pending.get(i).join());
     }
   }
 
-  private static ObjectNode fulfilOne(WorkerBindings bindings, ObjectNode need) {
+  private static ObjectNode fulfilOne(WorkerBindings bindings, ObjectNode need, Duration timeLeft) {
     try {
-      ObjectNode result = bindings.fulfil(need);
+      ObjectNode result = bindings.fulfil(need, timeLeft);
       return result != null
           ? result
           : WorkerBindings.error(BindingException.Code.INTERNAL, "the host returned no result");

@@ -236,6 +236,47 @@ class RoundsTest {
   }
 
   @Test
+  void anEndlessD1QueryStopsWithinTheRequestsTimeLimitAndTheNextRequestIsServed(@TempDir Path state)
+      throws Exception {
+    try (LocalBindings bindings =
+            LocalBindings.open(
+                WorkerConfig.of(Map.of(), Map.of(), List.of(), List.of("DB")), state);
+        WorkerRuntime runtime =
+            WorkerRuntime.create(
+                TestGuest.bundle(),
+                WorkerRuntime.Options.builder()
+                    .bindings(bindings)
+                    .stderrListener(l -> {})
+                    // headroom for the guest's two passes on a busy machine
+                    .timeLimit(Duration.ofMillis(1000))
+                    .build())) {
+      long started = System.nanoTime();
+      WorkerResponse endless =
+          runtime.handle(
+              script(
+                  "{\"rounds\":[[{\"id\":\"q\",\"type\":\"d1.query\",\"binding\":\"DB\","
+                      + "\"sql\":\"WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r)"
+                      + " SELECT max(n) FROM r\"}]]}"));
+      long tookMillis = (System.nanoTime() - started) / 1_000_000;
+      WorkerResponse next =
+          runtime.handle(
+              script(
+                  "{\"rounds\":[[{\"id\":\"q\",\"type\":\"d1.query\",\"binding\":\"DB\","
+                      + "\"sql\":\"SELECT 42 AS answer\"}]]}"));
+
+      assertEquals(200, endless.status(), endless.bodyText());
+      JsonNode error = JSON.readTree(endless.body()).path("results").path("q").path("error");
+      assertEquals("sql_error", error.path("code").asText(), endless.bodyText());
+      assertTrue(error.path("message").asText().startsWith("interrupted: "), error.toString());
+      assertTrue(tookMillis < 5_000, "the query held the request for " + tookMillis + " ms");
+      assertEquals(
+          42,
+          JSON.readTree(next.body()).at("/results/q/ok/results/0/answer").asInt(),
+          next.bodyText());
+    }
+  }
+
+  @Test
   void failuresOfConcurrentRequestsStayInTheirOwnRequest(@TempDir Path state) throws Exception {
     ConcurrentLinkedQueue<String> log = new ConcurrentLinkedQueue<>();
     try (LocalBindings bindings =

@@ -12,7 +12,12 @@ import java.sql.ResultSet;
 import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
 import java.sql.Types;
+import java.time.Duration;
 import java.util.List;
+import org.sqlite.ProgressHandler;
+import org.sqlite.SQLiteConnection;
+import org.sqlite.SQLiteErrorCode;
+import org.sqlite.SQLiteLimits;
 
 /**
  * A D1 database on a local SQLite file. Statements take positional parameters ({@code ?}, {@code
@@ -23,12 +28,55 @@ import java.util.List;
  *
  * <p>{@code meta.rows_read} and {@code rows_written} are counted by the host: rows returned and
  * rows changed. D1 counts rows scanned, so a query that scans a table reads more there.
+ *
+ * <p>What D1 refuses is refused here too, as {@code sql_error} (docs/protocol.md, "Local D1"):
+ * {@code ATTACH}, {@code DETACH}, {@code VACUUM}, transaction control and pragmas not on D1's list
+ * ({@link D1Authorizer}); values over {@link #MAX_VALUE_BYTES}, SQL over {@link #MAX_SQL_BYTES},
+ * more than {@link #MAX_BOUND_PARAMETERS} parameters (SQLite's own limits, set to D1's); a result
+ * over {@link #MAX_RESULT_BYTES}; a statement (or batch) that runs past its time limit, at most
+ * {@link #MAX_QUERY_DURATION}. After every call the connection is outside any transaction.
  */
 public final class D1Database implements AutoCloseable {
+  /** D1's maximum SQL query duration; a shorter time limit can be given per call. */
+  public static final Duration MAX_QUERY_DURATION = Duration.ofSeconds(30);
+
+  /** D1's maximum string, BLOB or table row size (SQLITE_LIMIT_LENGTH). */
+  public static final int MAX_VALUE_BYTES = 2_000_000;
+
+  /** D1's maximum query result size, here the sum of the sizes of a result's values. */
+  public static final long MAX_RESULT_BYTES = 50_000_000;
+
+  /** D1's maximum SQL statement length (SQLITE_LIMIT_SQL_LENGTH). */
+  public static final int MAX_SQL_BYTES = 100_000;
+
+  /** D1's maximum bound parameters per query (SQLITE_LIMIT_VARIABLE_NUMBER). */
+  public static final int MAX_BOUND_PARAMETERS = 100;
+
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+
+  /** Blobs are arrays of byte values: one shared node per value keeps a 2 MB blob near 8 MB. */
+  private static final JsonNode[] BYTE_VALUES = new JsonNode[256];
+
+  static {
+    for (int i = 0; i < BYTE_VALUES.length; i++) {
+      BYTE_VALUES[i] = NODES.numberNode(i);
+    }
+  }
+
+  /** VM instructions between two looks at the clock: about 0.1 ms of SQLite's work. */
+  private static final int PROGRESS_INTERVAL = 10_000;
 
   private final Path file;
   private final Connection connection;
+
+  /** When the running call must stop (System.nanoTime()); read by SQLite's progress handler. */
+  private long deadlineNanos;
+
+  /** Whether a call is running against {@link #deadlineNanos}. */
+  private boolean clockRunning;
+
+  /** The time limit of the running call, for its error message. */
+  private Duration timeLimit = MAX_QUERY_DURATION;
 
   /** One statement and its parameters (JSON scalars). */
   public record Statement(String sql, List<JsonNode> params) {
@@ -44,7 +92,32 @@ public final class D1Database implements AutoCloseable {
 
   /** Opens (creating when needed) the database in {@code file}. */
   public static D1Database open(Path file) throws BindingException {
-    return new D1Database(file, Sqlite.open(file));
+    Connection connection = Sqlite.open(file);
+    D1Database db = new D1Database(file, connection);
+    try {
+      SQLiteConnection sqlite = connection.unwrap(SQLiteConnection.class);
+      sqlite.setLimit(SQLiteLimits.SQLITE_LIMIT_ATTACHED, 0);
+      sqlite.setLimit(SQLiteLimits.SQLITE_LIMIT_LENGTH, MAX_VALUE_BYTES);
+      sqlite.setLimit(SQLiteLimits.SQLITE_LIMIT_SQL_LENGTH, MAX_SQL_BYTES);
+      sqlite.setLimit(SQLiteLimits.SQLITE_LIMIT_VARIABLE_NUMBER, MAX_BOUND_PARAMETERS);
+      sqlite.setLimit(SQLiteLimits.SQLITE_LIMIT_COLUMN, 100);
+      sqlite.setLimit(SQLiteLimits.SQLITE_LIMIT_FUNCTION_ARG, 32);
+      sqlite.setLimit(SQLiteLimits.SQLITE_LIMIT_LIKE_PATTERN_LENGTH, 50);
+      ProgressHandler.setHandler(
+          connection,
+          PROGRESS_INTERVAL,
+          new ProgressHandler() {
+            @Override
+            protected int progress() {
+              return db.clockRunning && System.nanoTime() - db.deadlineNanos > 0 ? 1 : 0;
+            }
+          });
+    } catch (SQLException e) {
+      db.close();
+      throw new BindingException(
+          Code.INTERNAL, "cannot set D1's limits on " + file + ": " + Sqlite.message(e), e);
+    }
+    return db;
   }
 
   public Path file() {
@@ -53,23 +126,45 @@ public final class D1Database implements AutoCloseable {
 
   /**
    * Runs one statement: {@code {"results": [row, …], "meta": {…}}} as D1's {@code all()} returns.
+   * It may run for {@link #MAX_QUERY_DURATION}.
    *
-   * @throws BindingException {@code sql_error} when SQLite rejects it, {@code bad_request} for a
-   *     parameter that is not a scalar
+   * @throws BindingException {@code sql_error} when SQLite or D1's rules reject it, {@code
+   *     bad_request} for a parameter that is not a scalar
    */
-  public synchronized ObjectNode query(Statement statement) throws BindingException {
+  public ObjectNode query(Statement statement) throws BindingException {
+    return query(statement, MAX_QUERY_DURATION);
+  }
+
+  /**
+   * As {@link #query(Statement)}, stopped with a {@code sql_error} once it has run for {@code
+   * timeLimit} (at most {@link #MAX_QUERY_DURATION}): a request's needs get what is left of the
+   * request's time limit.
+   */
+  public synchronized ObjectNode query(Statement statement, Duration timeLimit)
+      throws BindingException {
+    startClock(timeLimit);
     try {
       return run(statement);
     } catch (SQLException e) {
       throw sqlError(e);
+    } finally {
+      leaveNoTransaction();
     }
   }
 
   /**
    * Runs statements in one transaction, as D1's {@code batch()}: all of them or, when one fails,
-   * none. Returns one result per statement.
+   * none. Returns one result per statement. The batch as a whole may run for {@link
+   * #MAX_QUERY_DURATION}.
    */
-  public synchronized ArrayNode batch(List<Statement> statements) throws BindingException {
+  public ArrayNode batch(List<Statement> statements) throws BindingException {
+    return batch(statements, MAX_QUERY_DURATION);
+  }
+
+  /** As {@link #batch(List)}, the whole batch stopped once it has run for {@code timeLimit}. */
+  public synchronized ArrayNode batch(List<Statement> statements, Duration timeLimit)
+      throws BindingException {
+    startClock(timeLimit);
     ArrayNode results = NODES.arrayNode();
     try {
       connection.setAutoCommit(false);
@@ -79,13 +174,23 @@ public final class D1Database implements AutoCloseable {
         }
         connection.commit();
       } catch (SQLException | BindingException | RuntimeException e) {
-        connection.rollback();
+        try {
+          connection.rollback();
+        } catch (SQLException alreadyRolledBack) {
+          // an interrupted or failed write can end the transaction itself; e says why
+        }
         throw e;
       } finally {
-        connection.setAutoCommit(true);
+        try {
+          connection.setAutoCommit(true);
+        } catch (SQLException noTransactionLeft) {
+          // nothing to commit after a rollback; leaveNoTransaction() checks the outcome
+        }
       }
     } catch (SQLException e) {
       throw sqlError(e);
+    } finally {
+      leaveNoTransaction();
     }
     return results;
   }
@@ -96,7 +201,32 @@ public final class D1Database implements AutoCloseable {
     batch(list);
   }
 
+  private void startClock(Duration limit) {
+    timeLimit = limit.compareTo(MAX_QUERY_DURATION) > 0 ? MAX_QUERY_DURATION : limit;
+    deadlineNanos = System.nanoTime() + Math.max(0, timeLimit.toNanos());
+    clockRunning = true;
+  }
+
+  /**
+   * Makes sure no call leaves the shared connection inside a transaction, where every later write
+   * would report success and be lost at the next rollback or at close. {@code ROLLBACK} fails when
+   * no transaction is open: that failure is the normal outcome.
+   */
+  private void leaveNoTransaction() throws BindingException {
+    clockRunning = false;
+    try (java.sql.Statement s = connection.createStatement()) {
+      s.execute("ROLLBACK");
+    } catch (SQLException noTransaction) {
+      return;
+    }
+    throw new BindingException(
+        Code.SQL_ERROR,
+        "the statement left the database inside a transaction, which D1 does not allow; it was"
+            + " rolled back (send statements that belong together as one d1.batch)");
+  }
+
   private ObjectNode run(Statement statement) throws SQLException, BindingException {
+    D1Authorizer.check(statement.sql());
     long started = System.nanoTime();
     long totalBefore = totalChanges();
     ArrayNode rows = NODES.arrayNode();
@@ -107,10 +237,23 @@ public final class D1Database implements AutoCloseable {
         try (ResultSet rs = s.getResultSet()) {
           ResultSetMetaData meta = rs.getMetaData();
           int columns = meta.getColumnCount();
+          long resultBytes = 0;
           while (rs.next()) {
             ObjectNode row = rows.addObject();
             for (int c = 1; c <= columns; c++) {
-              row.set(meta.getColumnLabel(c), value(rs.getObject(c)));
+              Object v = rs.getObject(c);
+              resultBytes += size(v);
+              if (resultBytes > MAX_RESULT_BYTES) {
+                throw new BindingException(
+                    Code.SQL_ERROR,
+                    "result too large: the values of the first "
+                        + rows.size()
+                        + " rows add up to more than "
+                        + MAX_RESULT_BYTES
+                        + " bytes, D1's maximum query result size; select fewer rows or columns"
+                        + " (LIMIT and OFFSET page through them): SQLITE_TOOBIG");
+              }
+              row.set(meta.getColumnLabel(c), value(v));
             }
           }
         }
@@ -174,11 +317,30 @@ public final class D1Database implements AutoCloseable {
     if (v instanceof byte[] bytes) {
       ArrayNode array = NODES.arrayNode(bytes.length);
       for (byte b : bytes) {
-        array.add(b & 0xff);
+        array.add(BYTE_VALUES[b & 0xff]);
       }
       return array;
     }
     return NODES.textNode(v.toString());
+  }
+
+  /** A value's size as D1 counts a result: bytes of text (UTF-8) and blobs, 8 for a number. */
+  private static long size(Object v) {
+    if (v == null) {
+      return 0;
+    }
+    if (v instanceof byte[] bytes) {
+      return bytes.length;
+    }
+    if (v instanceof String text) {
+      long bytes = 0;
+      for (int i = 0; i < text.length(); i++) {
+        char c = text.charAt(i);
+        bytes += c < 0x80 ? 1 : c < 0x800 || Character.isSurrogate(c) ? 2 : 3;
+      }
+      return bytes;
+    }
+    return 8;
   }
 
   private long totalChanges() throws SQLException {
@@ -197,6 +359,26 @@ public final class D1Database implements AutoCloseable {
   }
 
   private BindingException sqlError(SQLException e) {
+    if (e.getErrorCode() == SQLiteErrorCode.SQLITE_INTERRUPT.code) {
+      return new BindingException(
+          Code.SQL_ERROR,
+          "interrupted: the statement ran past its time limit of "
+              + timeLimit.toMillis()
+              + " ms (what was left of the request's time limit, at most D1's "
+              + MAX_QUERY_DURATION.toSeconds()
+              + " s per query) and was stopped: SQLITE_INTERRUPT",
+          e);
+    }
+    if (e.getErrorCode() == SQLiteErrorCode.SQLITE_TOOBIG.code) {
+      return new BindingException(
+          Code.SQL_ERROR,
+          "string or blob too big: a value, row or statement is over D1's limit ("
+              + MAX_VALUE_BYTES
+              + " bytes for a string, BLOB or row, "
+              + MAX_SQL_BYTES
+              + " bytes for a statement): SQLITE_TOOBIG",
+          e);
+    }
     return new BindingException(Code.SQL_ERROR, Sqlite.message(e), e);
   }
 

@@ -14,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Collections;
@@ -160,8 +161,13 @@ public final class LocalBindings implements WorkerBindings, AutoCloseable {
 
   @Override
   public ObjectNode fulfil(ObjectNode need) {
+    return fulfil(need, D1Database.MAX_QUERY_DURATION);
+  }
+
+  @Override
+  public ObjectNode fulfil(ObjectNode need, Duration timeLeft) {
     try {
-      return WorkerBindings.ok(need(need));
+      return WorkerBindings.ok(need(need, timeLeft));
     } catch (BindingException e) {
       return WorkerBindings.error(e.code(), e.getMessage());
     } catch (RuntimeException e) {
@@ -169,7 +175,7 @@ public final class LocalBindings implements WorkerBindings, AutoCloseable {
     }
   }
 
-  private JsonNode need(ObjectNode need) throws BindingException {
+  private JsonNode need(ObjectNode need, Duration timeLeft) throws BindingException {
     String type = text(need, "type", "a need");
     switch (type) {
       case "kv.get" -> {
@@ -221,7 +227,7 @@ public final class LocalBindings implements WorkerBindings, AutoCloseable {
         return out;
       }
       case "d1.query" -> {
-        return d1Binding(need, type).query(statement(need, type));
+        return d1Binding(need, type).query(statement(need, type), timeLeft);
       }
       default ->
           throw bad(

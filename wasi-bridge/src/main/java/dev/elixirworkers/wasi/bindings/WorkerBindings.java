@@ -3,6 +3,7 @@ package dev.elixirworkers.wasi.bindings;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.time.Duration;
 import java.util.Map;
 
 /**
@@ -21,6 +22,14 @@ public interface WorkerBindings {
    * mistakes (an undeclared binding, a missing field, bad SQL) are error results, never exceptions.
    */
   ObjectNode fulfil(ObjectNode need);
+
+  /**
+   * As {@link #fulfil(ObjectNode)}, for a request with {@code timeLeft} of its time limit: a need
+   * that would take longer (a D1 query) is stopped and answered with an error.
+   */
+  default ObjectNode fulfil(ObjectNode need, Duration timeLeft) {
+    return fulfil(need);
+  }
 
   /**
    * Performs one effect.
