@@ -18,7 +18,12 @@ abstract class AbstractServeMojo extends AbstractVmMojo {
   @Parameter(property = "elixir-workers.port", defaultValue = "8797")
   protected int port;
 
-  /** The address to bind; loopback by default so the dev server is not reachable from outside. */
+  /**
+   * The address to bind; loopback by default so the dev server is not reachable from outside.
+   * Requests must name this host, {@code localhost}, {@code 127.0.0.1} or {@code [::1]} in their
+   * {@code Host} header (any port); others get 421, so a page on a rebound DNS name cannot reach
+   * the server.
+   */
   @Parameter(property = "elixir-workers.host", defaultValue = "127.0.0.1")
   protected String host;
 
