@@ -80,7 +80,8 @@ defmodule FaultWorker.Bad do
   defp grow(n), do: [:binary.copy("x", 1024) | grow(n + 1)]
 
   # one allocation past the 128 MiB memory limit
-  def memory_binary(conn), do: text(conn, Integer.to_string(byte_size(:binary.copy("x", 200_000_000))))
+  def memory_binary(conn),
+    do: text(conn, Integer.to_string(byte_size(:binary.copy("x", 200_000_000))))
 
   # term_to_binary/1 recurses in C once per level: the C stack overflows
   def stack(conn) do
