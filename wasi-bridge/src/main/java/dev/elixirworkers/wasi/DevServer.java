@@ -32,6 +32,12 @@ import java.util.function.Supplier;
  * else goes wrong in the host becomes a 500 text response. Either way the server keeps serving. JDK
  * only ({@code com.sun.net.httpserver}).
  *
+ * <p>Against clients that misbehave (see {@link Options}): a bounded number of requests run at once
+ * and more get 503; a declared body over the limit gets 413 before any of it is read; a client
+ * slower than the request timeout to send its request or take the response loses its connection and
+ * the thread it held; a {@code Host} that is not loopback or configured gets 421 (DNS rebinding);
+ * {@link #close()} lets requests in progress finish and apply their effects.
+ *
  * <p>Request headers reach the worker lower-cased, grouped by name and sorted by name (the JDK
  * server does not keep arrival order across names); repeated values keep their order.
  */
@@ -56,11 +62,9 @@ public final class DevServer implements AutoCloseable {
     if (System.getProperty("sun.net.httpserver.nodelay") == null) {
       System.setProperty("sun.net.httpserver.nodelay", "true");
     }
-    // A request refused before its body is read (413, 421, 503) would otherwise have the JDK wait
-    // for up to 64 KiB of that body on the request's thread; not draining closes the connection.
-    if (System.getProperty("sun.net.httpserver.drainAmount") == null) {
-      System.setProperty("sun.net.httpserver.drainAmount", "0");
-    }
+    // A request refused before its body is read (413, 421, 503) still has the JDK read up to 64 KiB
+    // of that body after the response (its drainAmount), so that closing the connection does not
+    // reset it under a client still reading the answer; the request timeout bounds that read.
   }
 
   /** Names a request's {@code Host} may carry, at any port, besides the configured host. */

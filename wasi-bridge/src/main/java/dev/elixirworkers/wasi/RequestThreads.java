@@ -1,5 +1,7 @@
 package dev.elixirworkers.wasi;
 
+import static java.util.concurrent.TimeUnit.MILLISECONDS;
+
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
@@ -26,6 +28,12 @@ final class RequestThreads implements Executor {
   static final int BUSY_THREADS = 2;
 
   private static final long WATCHDOG_MILLIS = 100;
+
+  /**
+   * How long a request that found every worker thread taken waits for one before it is told the
+   * server is busy: a thread whose connection just closed is a moment from taking work again.
+   */
+  private static final long HANDOFF_MILLIS = 100;
 
   /** What an exchange's thread is doing, as far as the watchdog is concerned. */
   enum Phase {
@@ -168,8 +176,20 @@ final class RequestThreads implements Executor {
     try {
       workerPool.execute(() -> run(exchange, false));
     } catch (RejectedExecutionException full) {
-      busyPool.execute(() -> run(exchange, true));
+      busyPool.execute(() -> handOffOrRefuse(exchange));
     }
+  }
+
+  private void handOffOrRefuse(Runnable exchange) {
+    try {
+      // a worker waiting on the queue takes it; the JDK has not started the exchange yet
+      if (workerPool.getQueue().offer(() -> run(exchange, false), HANDOFF_MILLIS, MILLISECONDS)) {
+        return;
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    run(exchange, true);
   }
 
   private void run(Runnable jdkExchange, boolean busy) {
