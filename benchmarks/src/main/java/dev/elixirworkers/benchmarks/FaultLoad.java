@@ -12,8 +12,10 @@ import dev.elixirworkers.wasi.bindings.LocalBindings;
 import dev.elixirworkers.wasi.bindings.WorkerConfig;
 import dev.elixirworkers.wasi.wasmtime.CacheDirectory;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.lang.management.ManagementFactory;
 import java.net.InetAddress;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -34,6 +36,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
 
@@ -42,11 +45,11 @@ import java.util.stream.Stream;
  * AtomVM, serves it with the JVM dev server in this JVM (local KV and D1 on SQLite), and sends
  * 2,000 requests at concurrency 8, 2 % of them to routes that misbehave — loop forever, abort,
  * exhaust memory (a growing list, one huge binary), overflow the C stack, flood stderr, write
- * garbage to stdout, run {@code ATTACH} and {@code BEGIN} through D1. It reports the good requests
- * that failed (must be 0), whether the server still answers, the status of every bad request,
- * writes lost (successful KV and D1 writes missing once the server has stopped), and the heap used
- * after GC before and after the run (must stay flat). Exits 1 when a criterion fails. Run from the
- * repository root:
+ * garbage to stdout, run {@code ATTACH} and {@code BEGIN} through D1 — while four clients trickle a
+ * request head a byte a second. It reports the good requests that failed (must be 0), whether the
+ * server still answers, the status of every bad request, writes lost (successful KV and D1 writes
+ * missing once the server has stopped), and the heap used after GC before and after the run (must
+ * stay flat). Exits 1 when a criterion fails. Run from the repository root:
  *
  * <pre>./mvnw -B -Pfault-load -DskipTests install -pl benchmarks -am -Datomvm.source=...</pre>
  */
@@ -60,6 +63,68 @@ public final class FaultLoad {
   static final int BAD_EVERY = 50;
 
   static final long HEAP_SLACK = 32L << 20;
+
+  /** Clients that trickle their request during the run, a byte a second (slowloris). */
+  static final int SLOW_CLIENTS = 4;
+
+  /**
+   * Connections that send a request head one byte a second and never finish it; the dev server must
+   * close each at its request timeout without the run noticing.
+   */
+  static final class SlowClients {
+    private final List<Socket> sockets = new ArrayList<>();
+    private final List<Thread> threads = new ArrayList<>();
+    private final AtomicInteger cut = new AtomicInteger();
+
+    static SlowClients start(int port, int count) throws IOException {
+      SlowClients slow = new SlowClients();
+      for (int i = 0; i < count; i++) {
+        Socket socket = new Socket(InetAddress.getLoopbackAddress(), port);
+        slow.sockets.add(socket);
+        Thread t =
+            new Thread(
+                () -> {
+                  byte[] head = bytes("GET /ok HTTP/1.1\r\nHost: localhost\r\nX-Slow: ");
+                  try {
+                    OutputStream out = socket.getOutputStream();
+                    for (int b = 0; ; b++) {
+                      out.write(b < head.length ? head[b] : 'x');
+                      out.flush();
+                      Thread.sleep(1000);
+                    }
+                  } catch (IOException closedByTheServer) {
+                    slow.cut.incrementAndGet();
+                  } catch (InterruptedException stopped) {
+                    // the harness gave up waiting
+                  }
+                },
+                "fault-load-slow-" + i);
+        t.setDaemon(true);
+        t.start();
+        slow.threads.add(t);
+      }
+      return slow;
+    }
+
+    /** Waits up to {@code limit} for the server to close them; how many it closed. */
+    int finish(Duration limit) throws InterruptedException {
+      long deadline = System.nanoTime() + limit.toNanos();
+      for (Thread t : threads) {
+        t.join(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
+      }
+      for (Thread t : threads) {
+        t.interrupt();
+      }
+      for (Socket socket : sockets) {
+        try {
+          socket.close();
+        } catch (IOException ignored) {
+          // closed already
+        }
+      }
+      return cut.get();
+    }
+  }
 
   /** The misbehaving routes, in the order they take turns. */
   enum Bad {
@@ -100,6 +165,7 @@ public final class FaultLoad {
   private final ConcurrentLinkedQueue<String> warnings = new ConcurrentLinkedQueue<>();
   private Path attachTarget;
   private long rssBefore = -1;
+  private int slowClientsCut = -1;
   private long rssAfter = -1;
 
   public static void main(String[] args) throws Exception {
@@ -180,8 +246,10 @@ public final class FaultLoad {
           "== %d requests at concurrency %d, every %dth bad (time limit %d ms)%n",
           requests, CONCURRENCY, BAD_EVERY, timeLimitMs);
       long start = System.nanoTime();
+      SlowClients slow = SlowClients.start(server.port(), SLOW_CLIENTS);
       load(client, server.uri(), requests, 0, true);
       seconds = (System.nanoTime() - start) / 1e9;
+      slowClientsCut = slow.finish(Duration.ofSeconds(45));
 
       answering = answers(client, server.uri());
       after = settledHeap();
@@ -199,7 +267,11 @@ public final class FaultLoad {
     Files.createDirectories(output.getParent());
     Files.writeString(output, report);
     System.out.println("Wrote " + output);
-    return goodFailures.isEmpty() && answering && lost.isEmpty() && after <= baseline + HEAP_SLACK;
+    return goodFailures.isEmpty()
+        && answering
+        && slowClientsCut == SLOW_CLIENTS
+        && lost.isEmpty()
+        && after <= baseline + HEAP_SLACK;
   }
 
   private BuildLog log() {
@@ -406,6 +478,12 @@ public final class FaultLoad {
                 + (goodFailures.isEmpty() ? "" : " (e.g. `" + goodFailures.peek() + "`)")
                 + " |\n")
         .append("| server answers afterwards | " + (answering ? "yes" : "**no**") + " |\n")
+        .append(
+            "| slow clients (a byte a second) cut off by the server | "
+                + slowClientsCut
+                + " of "
+                + SLOW_CLIENTS
+                + " |\n")
         .append(
             "| writes lost (after stop) | "
                 + (lost.isEmpty() ? "none" : "**" + String.join(", ", lost) + "**")
