@@ -214,7 +214,9 @@ public final class FaultLoad {
             8,
             100L << 20,
             128L << 20,
-            Duration.ofHours(1));
+            Duration.ofHours(1),
+            ServerSettings.DEFAULT_MAX_CONCURRENT_REQUESTS,
+            ServerSettings.DEFAULT_REQUEST_TIMEOUT);
     LocalServer server = LocalServer.start(worker, settings, log);
     boolean answering;
     long baseline;

@@ -118,6 +118,8 @@ public final class LocalServer implements AutoCloseable {
                   .bindAddress(settings.bindAddress())
                   .maxBodyBytes(settings.maxBodyBytes())
                   .allowedHosts(configuredHostName(settings.bindAddress()))
+                  .maxConcurrentRequests(settings.maxConcurrentRequests())
+                  .requestTimeout(settings.requestTimeout())
                   // a request in progress may run for the whole time limit, then apply its effects
                   .stopGrace(settings.timeLimit().plus(STOP_EFFECTS_GRACE))
                   .log(log::info)
