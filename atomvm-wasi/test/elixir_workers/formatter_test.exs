@@ -11,7 +11,8 @@ defmodule ElixirWorkers.FormatterTest do
   @copies [
     "elixir-workers-archetype/src/main/resources/archetype-resources/.formatter.exs",
     "examples/hello-worker/.formatter.exs",
-    "elixir-workers-maven-plugin/src/test/resources/e2e/guestbook-worker/.formatter.exs"
+    "elixir-workers-maven-plugin/src/test/resources/e2e/guestbook-worker/.formatter.exs",
+    "benchmarks/src/main/fault-worker/.formatter.exs"
   ]
 
   defp exported do
@@ -45,7 +46,8 @@ defmodule ElixirWorkers.FormatterTest do
 
   for project <- [
         "examples/hello-worker",
-        "elixir-workers-maven-plugin/src/test/resources/e2e/guestbook-worker"
+        "elixir-workers-maven-plugin/src/test/resources/e2e/guestbook-worker",
+        "benchmarks/src/main/fault-worker"
       ] do
     test "#{project} passes `mix format --check-formatted`" do
       {output, status} =

@@ -10,6 +10,11 @@ export const MAX_KV_KEY_BYTES = 512;
 export const MAX_KV_METADATA_BYTES = 1024;
 export const MAX_KV_LIST_LIMIT = 1000;
 export const MIN_KV_EXPIRATION_TTL = 60;
+// The latest expiration, in seconds since the epoch: the last Date (+275760-09-13). The Java host
+// keeps the same bound, where now + ttl and expiration * 1000 would otherwise overflow.
+export const MAX_KV_EXPIRATION = 8_640_000_000_000;
+const latestExpiration = (field) =>
+  `Invalid ${field}: it ends after ${MAX_KV_EXPIRATION} seconds since the epoch, the latest expiration`;
 export const MAX_KV_VALUE_BYTES = 25 * 1024 * 1024;
 
 /** A failure with one of the contract's error codes. */
@@ -158,6 +163,7 @@ export async function perform(effect, env, bindings) {
             `Invalid expiration_ttl of ${ttl}: it must be at least ${MIN_KV_EXPIRATION_TTL} seconds`,
           );
         }
+        if (ttl > MAX_KV_EXPIRATION - now) throw new NeedError("limit", latestExpiration("expiration_ttl"));
         options.expirationTtl = ttl;
       } else if (effect.expiration !== undefined && effect.expiration !== null) {
         if (typeof effect.expiration !== "number")
@@ -169,6 +175,7 @@ export async function perform(effect, env, bindings) {
             `Invalid expiration of ${at}: it must be at least ${MIN_KV_EXPIRATION_TTL} seconds in the future (now is ${now})`,
           );
         }
+        if (at > MAX_KV_EXPIRATION) throw new NeedError("limit", latestExpiration("expiration"));
         options.expiration = at;
       }
       if (effect.metadata !== undefined && effect.metadata !== null) {

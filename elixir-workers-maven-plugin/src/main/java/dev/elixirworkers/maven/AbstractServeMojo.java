@@ -18,7 +18,12 @@ abstract class AbstractServeMojo extends AbstractVmMojo {
   @Parameter(property = "elixir-workers.port", defaultValue = "8797")
   protected int port;
 
-  /** The address to bind; loopback by default so the dev server is not reachable from outside. */
+  /**
+   * The address to bind; loopback by default so the dev server is not reachable from outside.
+   * Requests must name this host, {@code localhost}, {@code 127.0.0.1} or {@code [::1]} in their
+   * {@code Host} header (any port); others get 421, so a page on a rebound DNS name cannot reach
+   * the server.
+   */
   @Parameter(property = "elixir-workers.host", defaultValue = "127.0.0.1")
   protected String host;
 
@@ -38,6 +43,17 @@ abstract class AbstractServeMojo extends AbstractVmMojo {
   @Parameter(property = "elixir-workers.memoryLimitMb", defaultValue = "128")
   private long memoryLimitMb;
 
+  /** Requests the dev server serves at once; more get 503 with Retry-After. */
+  @Parameter(property = "elixir-workers.maxConcurrentRequests", defaultValue = "16")
+  private int maxConcurrentRequests;
+
+  /**
+   * Milliseconds a client may take to send its request, and to take the response; past it the
+   * connection is closed (a slow client holds no thread).
+   */
+  @Parameter(property = "elixir-workers.requestTimeoutMs", defaultValue = "30000")
+  private long requestTimeoutMs;
+
   /** The dev server's settings with its local KV and D1 state in {@code stateDirectory}. */
   protected ServerSettings serverSettings(File stateDirectory, boolean resetState)
       throws MojoFailureException {
@@ -51,7 +67,11 @@ abstract class AbstractServeMojo extends AbstractVmMojo {
           maxRounds,
           maxBodyBytes,
           memoryLimitMb << 20,
-          RELOAD_POLL);
+          RELOAD_POLL,
+          maxConcurrentRequests,
+          Duration.ofMillis(requestTimeoutMs));
+    } catch (IllegalArgumentException e) {
+      throw new MojoFailureException(e.getMessage());
     } catch (UnknownHostException e) {
       throw new MojoFailureException(
           "-Delixir-workers.host=" + host + " is not an address — use 127.0.0.1 or a local name");

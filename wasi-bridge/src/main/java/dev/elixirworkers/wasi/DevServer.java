@@ -19,9 +19,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -34,6 +31,12 @@ import java.util.function.Supplier;
  * WorkerUnavailableException} (a failed rebuild) gets its message shown as an error page; whatever
  * else goes wrong in the host becomes a 500 text response. Either way the server keeps serving. JDK
  * only ({@code com.sun.net.httpserver}).
+ *
+ * <p>Against clients that misbehave (see {@link Options}): a bounded number of requests run at once
+ * and more get 503; a declared body over the limit gets 413 before any of it is read; a client
+ * slower than the request timeout to send its request or take the response loses its connection and
+ * the thread it held; a {@code Host} that is not loopback or configured gets 421 (DNS rebinding);
+ * {@link #close()} lets requests in progress finish and apply their effects.
  *
  * <p>Request headers reach the worker lower-cased, grouped by name and sorted by name (the JDK
  * server does not keep arrival order across names); repeated values keep their order.
@@ -59,24 +62,29 @@ public final class DevServer implements AutoCloseable {
     if (System.getProperty("sun.net.httpserver.nodelay") == null) {
       System.setProperty("sun.net.httpserver.nodelay", "true");
     }
+    // A request refused before its body is read (413, 421, 503) still has the JDK read up to 64 KiB
+    // of that body after the response (its drainAmount), so that closing the connection does not
+    // reset it under a client still reading the answer; the request timeout bounds that read.
   }
 
+  /** Names a request's {@code Host} may carry, at any port, besides the configured host. */
+  static final Set<String> LOOPBACK_HOSTS = Set.of("localhost", "127.0.0.1", "[::1]");
+
   private final HttpServer server;
-  private final ExecutorService executor;
+  private final RequestThreads threads;
+  private final Set<String> allowedHosts;
   private final Supplier<WorkerRuntime> runtime;
   private final Options options;
   private final AtomicInteger active = new AtomicInteger();
   private volatile boolean stopping;
 
   private DevServer(
-      HttpServer server,
-      ExecutorService executor,
-      Supplier<WorkerRuntime> runtime,
-      Options options) {
+      HttpServer server, RequestThreads threads, Supplier<WorkerRuntime> runtime, Options options) {
     this.server = server;
-    this.executor = executor;
+    this.threads = threads;
     this.runtime = runtime;
     this.options = options;
+    this.allowedHosts = allowedHosts(options);
   }
 
   /**
@@ -90,17 +98,20 @@ public final class DevServer implements AutoCloseable {
     Objects.requireNonNull(runtime, "runtime");
     HttpServer server =
         HttpServer.create(new InetSocketAddress(options.bindAddress(), options.port()), 64);
-    AtomicInteger threads = new AtomicInteger();
-    ExecutorService executor =
-        Executors.newCachedThreadPool(
-            r -> {
-              Thread t = new Thread(r, "elixir-workers-dev-" + threads.incrementAndGet());
-              t.setDaemon(true);
-              return t;
+    RequestThreads threads =
+        new RequestThreads(
+            options.maxConcurrentRequests(),
+            options.requestTimeout().toMillis(),
+            line -> {
+              try {
+                options.log().accept(line);
+              } catch (RuntimeException ignored) {
+                // logging must not take the server down
+              }
             });
-    DevServer dev = new DevServer(server, executor, runtime, options);
+    DevServer dev = new DevServer(server, threads, runtime, options);
     server.createContext("/", dev::serve);
-    server.setExecutor(executor);
+    server.setExecutor(threads);
     server.start();
     return dev;
   }
@@ -145,21 +156,16 @@ public final class DevServer implements AutoCloseable {
     // JDK 17's HttpServer.stop(n) waits the full n seconds even when idle: stop(0) after waiting
     // for our own exchanges instead
     server.stop(0);
-    executor.shutdown();
-    try {
-      if (!executor.awaitTermination(1, TimeUnit.SECONDS)) {
-        executor.shutdownNow();
-      }
-    } catch (InterruptedException e) {
-      executor.shutdownNow();
-      Thread.currentThread().interrupt();
-    }
+    threads.shutdown(1000);
   }
 
-  /** {@link #stop(Duration)} with one second of grace. */
+  /**
+   * {@link #stop(Duration)} with the options' {@code stopGrace}: requests in progress finish and
+   * their effects are applied before it returns, so the bindings can be closed after it.
+   */
   @Override
   public void close() {
-    stop(Duration.ofSeconds(1));
+    stop(options.stopGrace());
   }
 
   private void serve(HttpExchange exchange) {
@@ -182,13 +188,29 @@ public final class DevServer implements AutoCloseable {
     String failure = null;
     String note = "";
     WorkerExchange worker = null;
+    RequestThreads.Exchange thread = RequestThreads.current();
     try {
       WorkerResponse response;
       try {
+        String host = requestHost(exchange);
+        long declaredLength = declaredLength(exchange);
         if (stopping) {
           response = WorkerResponse.text(503, "the dev server is stopping\n");
+        } else if (thread != null && thread.busy()) {
+          response = busy();
+        } else if (host != null && !allowedHosts.contains(hostName(host))) {
+          response = wrongHost(host);
+        } else if (declaredLength > options.maxBodyBytes()) {
+          // refused before a byte of the body is read
+          response =
+              RequestFailure.requestBodyTooLarge(declaredLength, options.maxBodyBytes()).response();
         } else {
-          byte[] body = readBody(exchange);
+          byte[] body = readBody(exchange, thread);
+          if (body == null) {
+            status = 408;
+            note = " (the request did not arrive within " + threads.timeoutMillis() + " ms)";
+            return;
+          }
           if (body.length > options.maxBodyBytes()) {
             response =
                 RequestFailure.requestBodyOverDevServerLimit(options.maxBodyBytes()).response();
@@ -208,14 +230,23 @@ public final class DevServer implements AutoCloseable {
         response = WorkerResponse.text(500, "the dev server failed: " + e + "\n");
       }
       status = response.status();
+      if (thread != null) {
+        thread.enter(RequestThreads.Phase.WRITING, threads.timeoutNanos());
+      }
       send(exchange, method, response);
     } catch (IOException | RuntimeException e) {
-      // the client went away, or the response could not be written
-      if (failure == null) {
+      if (thread != null && thread.timedOut()) {
+        note = " (the client did not take the response within " + threads.timeoutMillis() + " ms)";
+      } else if (failure == null) {
+        // the client went away, or the response could not be written
         failure = e.toString();
       }
     } finally {
       exchange.close();
+      if (thread != null) {
+        // effects are applied even when the response could not be delivered, as on Workers
+        thread.enter(RequestThreads.Phase.RUNNING, 0);
+      }
       long millis = (System.nanoTime() - start) / 1_000_000;
       int failedEffects = 0;
       if (worker != null) {
@@ -297,11 +328,99 @@ public final class DevServer implements AutoCloseable {
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
   }
 
-  /** At most one byte more than the limit: enough to tell that a body is too large. */
-  private byte[] readBody(HttpExchange exchange) throws IOException {
+  /**
+   * At most one byte more than the limit: enough to tell that a body is too large. Null when the
+   * request timeout closed the connection before the body arrived.
+   */
+  private byte[] readBody(HttpExchange exchange, RequestThreads.Exchange thread)
+      throws IOException {
+    byte[] body;
     try (InputStream stream = exchange.getRequestBody()) {
-      return stream.readNBytes((int) Math.min(Integer.MAX_VALUE - 16, options.maxBodyBytes() + 1));
+      body = stream.readNBytes((int) Math.min(Integer.MAX_VALUE - 16, options.maxBodyBytes() + 1));
+    } catch (IOException e) {
+      if (thread != null && !thread.enter(RequestThreads.Phase.RUNNING, 0)) {
+        return null;
+      }
+      throw e;
     }
+    if (thread != null && !thread.enter(RequestThreads.Phase.RUNNING, 0)) {
+      return null;
+    }
+    return body;
+  }
+
+  /** The Content-Length the client declared (the JDK has checked its form); -1 when none. */
+  private static long declaredLength(HttpExchange exchange) {
+    String value = exchange.getRequestHeaders().getFirst("Content-Length");
+    try {
+      return value == null ? -1 : Long.parseLong(value.trim());
+    } catch (NumberFormatException e) {
+      return -1;
+    }
+  }
+
+  /** The authority the request names: its absolute URI's, or its Host header; null when none. */
+  private static String requestHost(HttpExchange exchange) {
+    URI uri = exchange.getRequestURI();
+    if (uri.isAbsolute() && uri.getRawAuthority() != null) {
+      return uri.getRawAuthority();
+    }
+    String host = exchange.getRequestHeaders().getFirst("Host");
+    return host == null || host.isBlank() ? null : host.trim();
+  }
+
+  /** {@code name:port}, {@code [v6]:port} or a bare name: the name, lower-cased. */
+  static String hostName(String authority) {
+    String host = authority.toLowerCase(Locale.ROOT);
+    int at = host.lastIndexOf('@');
+    if (at >= 0) {
+      host = host.substring(at + 1);
+    }
+    if (host.startsWith("[")) {
+      int close = host.indexOf(']');
+      return close < 0 ? host : host.substring(0, close + 1);
+    }
+    int colon = host.indexOf(':');
+    return colon < 0 ? host : host.substring(0, colon);
+  }
+
+  private static Set<String> allowedHosts(Options options) {
+    Set<String> hosts = new java.util.HashSet<>(LOOPBACK_HOSTS);
+    for (String host : options.allowedHosts()) {
+      String name = host.trim().toLowerCase(Locale.ROOT);
+      hosts.add(name.contains(":") && !name.startsWith("[") ? "[" + name + "]" : name);
+    }
+    InetAddress bind = options.bindAddress();
+    if (!bind.isAnyLocalAddress() && !bind.isLoopbackAddress()) {
+      String literal = bind.getHostAddress();
+      hosts.add(literal.contains(":") ? "[" + literal + "]" : literal);
+    }
+    return Set.copyOf(hosts);
+  }
+
+  private WorkerResponse busy() {
+    return new WorkerResponse(
+        503,
+        List.of(
+            new Header("content-type", "text/plain; charset=utf-8"),
+            new Header("retry-after", "1")),
+        ("the dev server is busy: "
+                + threads.workers()
+                + " requests are running, its limit (maxConcurrentRequests); try again\n")
+            .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+  }
+
+  /** 421: a name this server was not configured with, e.g. a rebound DNS name in a browser. */
+  private WorkerResponse wrongHost(String host) {
+    String shown = host.length() > 100 ? host.substring(0, 100) + "…" : host;
+    return WorkerResponse.text(
+        421,
+        "the dev server does not answer for the host \""
+            + shown
+            + "\"; it answers for "
+            + String.join(", ", new java.util.TreeSet<>(allowedHosts))
+            + " (a page on another name must not reach it) — to serve another name, set"
+            + " -Delixir-workers.host to it\n");
   }
 
   private WorkerRequest toRequest(HttpExchange exchange, byte[] body) {
@@ -365,23 +484,49 @@ public final class DevServer implements AutoCloseable {
   }
 
   /**
-   * Port, bind address, log and body limit; build with {@link #builder()}, which starts from the
-   * defaults.
+   * Port, bind address, log, limits and timeouts; build with {@link #builder()}, which starts from
+   * the defaults.
    *
    * @param port 0 picks a free port (default {@value #DEFAULT_PORT})
    * @param bindAddress default: the loopback address
    * @param log receives one line per request, and stack traces of host failures (default:
    *     System.out)
-   * @param maxBodyBytes larger request bodies get 413 without reaching the worker (default 100 MiB)
+   * @param maxBodyBytes larger request bodies get 413 without reaching the worker (default 100
+   *     MiB); a declared {@code Content-Length} over it before any of the body is read
+   * @param maxConcurrentRequests requests served at once; more get 503 (default 16)
+   * @param requestTimeout how long a client may take to send its request and to take the response;
+   *     past it the connection is closed (default 30 s). Idle keep-alive connections hold no thread
+   *     (the JDK closes them after 30 s).
+   * @param stopGrace how long {@link #close()} waits for requests in progress and their effects
+   *     (default 15 s: more than the runtime's default time limit)
+   * @param allowedHosts names (or address literals) a request's {@code Host} may carry besides
+   *     {@code localhost}, {@code 127.0.0.1}, {@code [::1]} and a non-loopback bind address; any
+   *     other gets 421, so that a page on a rebound DNS name cannot reach the server
    */
   public record Options(
-      int port, InetAddress bindAddress, Consumer<String> log, long maxBodyBytes) {
+      int port,
+      InetAddress bindAddress,
+      Consumer<String> log,
+      long maxBodyBytes,
+      int maxConcurrentRequests,
+      Duration requestTimeout,
+      Duration stopGrace,
+      Set<String> allowedHosts) {
     public Options {
       if (port < 0 || port > 65535) {
         throw new IllegalArgumentException("port must be 0..65535: " + port);
       }
       Objects.requireNonNull(bindAddress, "bindAddress");
       Objects.requireNonNull(log, "log");
+      if (maxConcurrentRequests < 1) {
+        throw new IllegalArgumentException(
+            "maxConcurrentRequests must be at least 1: " + maxConcurrentRequests);
+      }
+      if (requestTimeout.isNegative() || requestTimeout.isZero()) {
+        throw new IllegalArgumentException("requestTimeout must be positive: " + requestTimeout);
+      }
+      Objects.requireNonNull(stopGrace, "stopGrace");
+      allowedHosts = Set.copyOf(allowedHosts);
     }
 
     /** Port 8797 on the loopback address, log lines to System.out, 100 MiB bodies. */
@@ -398,6 +543,10 @@ public final class DevServer implements AutoCloseable {
       private InetAddress bindAddress = InetAddress.getLoopbackAddress();
       private Consumer<String> log = System.out::println;
       private long maxBodyBytes = 100L << 20;
+      private int maxConcurrentRequests = 16;
+      private Duration requestTimeout = Duration.ofSeconds(30);
+      private Duration stopGrace = Duration.ofSeconds(15);
+      private Set<String> allowedHosts = Set.of();
 
       private Builder() {}
 
@@ -421,8 +570,36 @@ public final class DevServer implements AutoCloseable {
         return this;
       }
 
+      public Builder maxConcurrentRequests(int requests) {
+        this.maxConcurrentRequests = requests;
+        return this;
+      }
+
+      public Builder requestTimeout(Duration timeout) {
+        this.requestTimeout = timeout;
+        return this;
+      }
+
+      public Builder stopGrace(Duration grace) {
+        this.stopGrace = grace;
+        return this;
+      }
+
+      public Builder allowedHosts(Set<String> hosts) {
+        this.allowedHosts = hosts;
+        return this;
+      }
+
       public Options build() {
-        return new Options(port, bindAddress, log, maxBodyBytes);
+        return new Options(
+            port,
+            bindAddress,
+            log,
+            maxBodyBytes,
+            maxConcurrentRequests,
+            requestTimeout,
+            stopGrace,
+            allowedHosts);
       }
     }
   }

@@ -126,9 +126,9 @@ class DevServerTest {
   }
 
   @Test
-  void concurrentRequestsAreServed() throws Exception {
+  void concurrentRequestsUpToThePoolSizeAreServed() throws Exception {
     List<CompletableFuture<HttpResponse<String>>> futures = new ArrayList<>();
-    for (int i = 0; i < 32; i++) {
+    for (int i = 0; i < DevServer.Options.defaults().maxConcurrentRequests(); i++) {
       futures.add(
           client.sendAsync(
               to("/echo").POST(HttpRequest.BodyPublishers.ofString("n" + i)).build(),
@@ -208,11 +208,21 @@ class DevServerTest {
               HttpRequest.newBuilder(echo)
                   .POST(HttpRequest.BodyPublishers.ofString("x".repeat(17))));
 
+      HttpResponse<byte[]> overChunked =
+          send(
+              HttpRequest.newBuilder(echo)
+                  .POST(
+                      HttpRequest.BodyPublishers.ofInputStream(
+                          () -> new java.io.ByteArrayInputStream("x".repeat(17).getBytes()))));
+
       assertEquals(200, atLimit.statusCode());
       assertEquals("x".repeat(16), text(atLimit));
       assertEquals(413, over.statusCode());
+      assertEquals("the request body is 17 bytes; the limit is 16\n", text(over));
+      // without a Content-Length the server stops reading at the limit
+      assertEquals(413, overChunked.statusCode());
       assertEquals(
-          "the request body is larger than 16 bytes, the dev server's limit\n", text(over));
+          "the request body is larger than 16 bytes, the dev server's limit\n", text(overChunked));
       awaitLine(limitedLog, line -> line.matches("POST /echo 413 \\d+ ms"));
     }
   }

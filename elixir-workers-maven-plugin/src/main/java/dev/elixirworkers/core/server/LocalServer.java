@@ -16,9 +16,12 @@ import dev.elixirworkers.wasi.bindings.WorkerConfig;
 import dev.elixirworkers.wasi.bindings.WorkerConfigException;
 import java.io.IOException;
 import java.net.BindException;
+import java.net.InetAddress;
 import java.net.URI;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 
 /**
@@ -29,6 +32,9 @@ import java.util.concurrent.CountDownLatch;
  * {@code file:line} until it is fixed. One log line per request.
  */
 public final class LocalServer implements AutoCloseable {
+  /** Time past the guest's time limit for a stopping request to write its response and effects. */
+  static final Duration STOP_EFFECTS_GRACE = Duration.ofSeconds(5);
+
   private final LocalBindings bindings;
   private final ReloadingWorker worker;
   private final DevServer server;
@@ -111,6 +117,11 @@ public final class LocalServer implements AutoCloseable {
                   .port(settings.port())
                   .bindAddress(settings.bindAddress())
                   .maxBodyBytes(settings.maxBodyBytes())
+                  .allowedHosts(configuredHostName(settings.bindAddress()))
+                  .maxConcurrentRequests(settings.maxConcurrentRequests())
+                  .requestTimeout(settings.requestTimeout())
+                  // a request in progress may run for the whole time limit, then apply its effects
+                  .stopGrace(settings.timeLimit().plus(STOP_EFFECTS_GRACE))
                   .log(log::info)
                   .build());
     } catch (BindException e) {
@@ -158,6 +169,16 @@ public final class LocalServer implements AutoCloseable {
     }
   }
 
+  /**
+   * The name {@code -Delixir-workers.host} gave, when it was a name: {@link InetAddress#toString}
+   * is {@code name/literal} and keeps the name as given, without a reverse lookup.
+   */
+  static Set<String> configuredHostName(InetAddress bindAddress) {
+    String given = bindAddress.toString();
+    String name = given.substring(0, Math.max(0, given.indexOf('/')));
+    return name.isEmpty() ? Set.of() : Set.of(name);
+  }
+
   private static WorkerBundle rebuild(WorkerProject project, BuildLog log) throws IOException {
     // The dev server serves whatever the sources make: size budgets are for package and deploy.
     WorkerBuild build = new WorkerBuild(project, log, CompatibilityMode.WARN, SizeBudget.UNLIMITED);
@@ -194,7 +215,10 @@ public final class LocalServer implements AutoCloseable {
     return bindings;
   }
 
-  /** Lets requests in progress finish, then stops serving and closes the state. */
+  /**
+   * Lets requests in progress finish (up to the time limit) and applies their effects, then stops
+   * serving and closes the state.
+   */
   @Override
   public void close() {
     server.close();

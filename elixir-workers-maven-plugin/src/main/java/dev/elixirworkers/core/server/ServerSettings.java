@@ -18,6 +18,8 @@ import java.util.Objects;
  * @param maxBodyBytes request body
  * @param memoryLimitBytes the guest's linear memory
  * @param pollInterval how often sources are checked for live reload in the background
+ * @param maxConcurrentRequests requests served at once; more get 503
+ * @param requestTimeout how long a client may take to send a request or take a response
  */
 public record ServerSettings(
     InetAddress bindAddress,
@@ -28,14 +30,29 @@ public record ServerSettings(
     int maxRounds,
     long maxBodyBytes,
     long memoryLimitBytes,
-    Duration pollInterval) {
+    Duration pollInterval,
+    int maxConcurrentRequests,
+    Duration requestTimeout) {
   public static final int DEFAULT_PORT = 8797;
+  public static final int DEFAULT_MAX_CONCURRENT_REQUESTS = 16;
+  public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(30);
 
   public ServerSettings {
     Objects.requireNonNull(bindAddress, "bindAddress");
     Objects.requireNonNull(stateDirectory, "stateDirectory");
     Objects.requireNonNull(timeLimit, "timeLimit");
     Objects.requireNonNull(pollInterval, "pollInterval");
+    Objects.requireNonNull(requestTimeout, "requestTimeout");
+    if (maxConcurrentRequests < 1) {
+      throw new IllegalArgumentException(
+          "<maxConcurrentRequests> (-Delixir-workers.maxConcurrentRequests) must be at least 1, not "
+              + maxConcurrentRequests);
+    }
+    if (requestTimeout.isNegative() || requestTimeout.isZero()) {
+      throw new IllegalArgumentException(
+          "<requestTimeoutMs> (-Delixir-workers.requestTimeoutMs) must be more than 0, not "
+              + requestTimeout.toMillis());
+    }
   }
 
   /**
@@ -52,7 +69,9 @@ public record ServerSettings(
         8,
         100L << 20,
         128L << 20,
-        Duration.ofMillis(500));
+        Duration.ofMillis(500),
+        DEFAULT_MAX_CONCURRENT_REQUESTS,
+        DEFAULT_REQUEST_TIMEOUT);
   }
 
   public ServerSettings withPort(int port) {
@@ -65,7 +84,9 @@ public record ServerSettings(
         maxRounds,
         maxBodyBytes,
         memoryLimitBytes,
-        pollInterval);
+        pollInterval,
+        maxConcurrentRequests,
+        requestTimeout);
   }
 
   public ServerSettings withResetState(boolean reset) {
@@ -78,6 +99,8 @@ public record ServerSettings(
         maxRounds,
         maxBodyBytes,
         memoryLimitBytes,
-        pollInterval);
+        pollInterval,
+        maxConcurrentRequests,
+        requestTimeout);
   }
 }

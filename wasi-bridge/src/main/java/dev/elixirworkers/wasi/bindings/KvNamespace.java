@@ -29,6 +29,14 @@ public final class KvNamespace implements AutoCloseable {
   public static final long MAX_VALUE_BYTES = 25L << 20;
   public static final int MAX_METADATA_BYTES = 1024;
   public static final long MIN_EXPIRATION_SECONDS = 60;
+
+  /**
+   * The latest expiration, in seconds since the epoch: JavaScript's last {@code Date}
+   * (+275760-09-13), so that both hosts (and miniflare, which keeps milliseconds) can represent it,
+   * and {@code now + ttl} and {@code expiration * 1000} cannot overflow a long.
+   */
+  public static final long MAX_EXPIRATION_SECONDS = 8_640_000_000_000L;
+
   public static final int MAX_LIST_LIMIT = 1000;
 
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -145,8 +153,14 @@ public final class KvNamespace implements AutoCloseable {
                 + MIN_EXPIRATION_SECONDS
                 + " seconds");
       }
+      if (expirationTtl > MAX_EXPIRATION_SECONDS - now) {
+        throw new BindingException(Code.LIMIT, latestExpiration("expiration_ttl"));
+      }
       expires = now + expirationTtl;
     } else if (expiration != null) {
+      if (expiration > MAX_EXPIRATION_SECONDS) {
+        throw new BindingException(Code.LIMIT, latestExpiration("expiration"));
+      }
       if (expiration < now + MIN_EXPIRATION_SECONDS) {
         throw new BindingException(
             Code.LIMIT,
@@ -272,8 +286,18 @@ public final class KvNamespace implements AutoCloseable {
     closeQuietly(connection);
   }
 
+  /** The message both hosts give for an expiration past {@link #MAX_EXPIRATION_SECONDS}. */
+  static String latestExpiration(String field) {
+    return "Invalid "
+        + field
+        + ": it ends after "
+        + MAX_EXPIRATION_SECONDS
+        + " seconds since the epoch, the latest expiration";
+  }
+
   private boolean expired(Long expiration) {
-    return expiration != null && expiration * 1000 <= clock.millis();
+    // in seconds: a stored expiration times 1000 may not fit in a long
+    return expiration != null && expiration <= Math.floorDiv(clock.millis(), 1000);
   }
 
   static void checkKey(String key) throws BindingException {

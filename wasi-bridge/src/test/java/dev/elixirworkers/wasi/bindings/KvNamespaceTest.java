@@ -104,6 +104,47 @@ class KvNamespaceTest {
   }
 
   @Test
+  void anExpirationPastTheLatestIsALimitErrorInsteadOfAnOverflowThatLosesTheKey() throws Exception {
+    long now = clock.epochSecond();
+    BindingException ttl =
+        assertThrows(
+            BindingException.class, () -> kv.put("ttl", bytes("x"), null, Long.MAX_VALUE, null));
+    BindingException ttlJustOver =
+        assertThrows(
+            BindingException.class,
+            () ->
+                kv.put(
+                    "ttl", bytes("x"), null, KvNamespace.MAX_EXPIRATION_SECONDS - now + 1, null));
+    BindingException at =
+        assertThrows(
+            BindingException.class, () -> kv.put("at", bytes("x"), Long.MAX_VALUE, null, null));
+
+    for (BindingException e : List.of(ttl, ttlJustOver, at)) {
+      assertEquals(BindingException.Code.LIMIT, e.code());
+    }
+    assertEquals(
+        "Invalid expiration_ttl: it ends after 8640000000000 seconds since the epoch, the latest"
+            + " expiration",
+        ttl.getMessage());
+    assertEquals(
+        "Invalid expiration: it ends after 8640000000000 seconds since the epoch, the latest"
+            + " expiration",
+        at.getMessage());
+    assertTrue(kv.get("ttl").isEmpty());
+    assertTrue(kv.get("at").isEmpty());
+
+    kv.put("latest", bytes("x"), null, KvNamespace.MAX_EXPIRATION_SECONDS - now, null);
+    assertEquals(KvNamespace.MAX_EXPIRATION_SECONDS, kv.get("latest").orElseThrow().expiration());
+  }
+
+  @Test
+  void aStoredExpirationTooLargeForMillisecondsIsStillInTheFuture() throws Exception {
+    kv.putUnchecked("far", bytes("x"), Long.MAX_VALUE / 10, null);
+
+    assertEquals(Long.MAX_VALUE / 10, kv.get("far").orElseThrow().expiration());
+  }
+
+  @Test
   void ttlWinsOverExpiration() throws Exception {
     kv.put("k", bytes("x"), clock.epochSecond() + 10_000, 600L, null);
 
