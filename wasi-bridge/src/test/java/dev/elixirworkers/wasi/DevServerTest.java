@@ -211,8 +211,7 @@ class DevServerTest {
       assertEquals(200, atLimit.statusCode());
       assertEquals("x".repeat(16), text(atLimit));
       assertEquals(413, over.statusCode());
-      assertEquals(
-          "the request body is larger than 16 bytes, the dev server's limit\n", text(over));
+      assertEquals("the request body is larger than 16 bytes\n", text(over));
       awaitLine(limitedLog, line -> line.matches("POST /echo 413 \\d+ ms"));
     }
   }
