@@ -166,10 +166,15 @@ test("a trap is a 500 with the fixed text, the trap in the log, and the next req
   const trapped = await h.handle(request("/trap"));
   assert.equal(trapped.status, 500);
   assert.equal(text(trapped.body), "the worker crashed\n");
-  assert.ok(log.lines.includes("[elixir-workers] GET http://localhost:8797/trap: the worker crashed\ntrap: unreachable"));
+  assert.ok(
+    log.lines.includes("[elixir-workers] GET http://localhost:8797/trap: the worker crashed\ntrap: unreachable"),
+  );
   const oob = await h.handle(request("/oob"));
   assert.equal(text(oob.body), "the worker crashed\n");
-  assert.ok(log.lines.some((l) => l.endsWith("the worker crashed\ntrap: memory access out of bounds")), log.lines);
+  assert.ok(
+    log.lines.some((l) => l.endsWith("the worker crashed\ntrap: memory access out of bounds")),
+    log.lines,
+  );
   const after = await h.handle(request("/echo", { body: "still here" }));
   assert.equal(after.status, 200);
   assert.equal(text(after.body), "still here");
@@ -207,7 +212,10 @@ test("in development mode a 500 shows the trap and the tail of stderr", async ()
     const trapped = await run("/trap", {}, { ELIXIR_WORKERS_ENV: mode });
     assert.equal(trapped.body, "the worker crashed\ntrap: unreachable\n");
   }
-  assert.equal((await run("/exit", {}, { ELIXIR_WORKERS_ENV: "production" })).body, "the worker exited with status 3\n");
+  assert.equal(
+    (await run("/exit", {}, { ELIXIR_WORKERS_ENV: "production" })).body,
+    "the worker exited with status 3\n",
+  );
 });
 
 test("stderr reaches the log up to the per-request budget, then the dropped bytes are counted", async () => {
