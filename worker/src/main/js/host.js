@@ -32,7 +32,8 @@ export const DEFAULT_LIMITS = Object.freeze({
   requestBodyBytes: 100 * 1024 * 1024,
   stdoutBytes: 32 * 1024 * 1024,
   stderrBytes: 64 * 1024,
-  stderrLogBytes: 1024 * 1024,
+  // what one request may log of stderr: more is slow to log under workerd
+  stderrLogBytes: 64 * 1024,
   rounds: 8,
   needsPerRound: 64,
   timeMs: 10_000,

@@ -350,7 +350,8 @@ public final class WorkerRuntime implements AutoCloseable {
    * @param stderrLimit how much of the end of stderr one run keeps for the report of a failure
    *     (default 64 KiB)
    * @param stderrLogLimit how many bytes of stderr one request hands to {@code stderrListener},
-   *     over all its rounds; the rest is counted and the count logged (default 1 MiB)
+   *     over all its rounds; the rest is counted and the count logged (default 64 KiB, as the
+   *     JavaScript host: more is slow to log under workerd)
    * @param runsPerStore how many requests one wasmtime store serves (each in its own fresh
    *     instance) before it is dropped: higher saves host-function setup, lower frees instance
    *     memory sooner; 1 means a new store per request. 0, the default, means {@value
@@ -411,7 +412,7 @@ public final class WorkerRuntime implements AutoCloseable {
     /**
      * The limits of docs/protocol.md: 10 s of guest time per request, 32 MiB stdout, 8 rounds, 64
      * needs per round, 100 MiB request body, 128 MiB memory; no bindings; 64 KiB stderr tail,
-     * stderr lines (1 MiB per request) and host messages (failures, failed effects) to System.err.
+     * stderr lines (64 KiB per request) and host messages (failures, failed effects) to System.err.
      */
     public static Options defaults() {
       return builder().build();
@@ -431,7 +432,7 @@ public final class WorkerRuntime implements AutoCloseable {
       private Duration timeLimit = Duration.ofSeconds(10);
       private long memoryLimit = 128L << 20;
       private long stderrLimit = 64L << 10;
-      private long stderrLogLimit = 1L << 20;
+      private long stderrLogLimit = 64L << 10;
       private int runsPerStore;
       private Consumer<String> stderrListener = line -> System.err.println("[worker] " + line);
       private Consumer<String> hostLog = line -> System.err.println("[elixir-workers] " + line);
