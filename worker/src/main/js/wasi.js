@@ -189,7 +189,12 @@ export class OutputBuffer {
     const log = this.log;
     const logged = log ? Math.min(accepted, log.room) : 0;
     const keptFrom = this.overflow === "reject" ? 0 : Math.max(0, accepted - this.limit);
-    if (keptFrom > 0) this.overflowed = true;
+    if (keptFrom > 0) {
+      this.overflowed = true;
+      // this write alone fills the tail
+      this.chunks = [];
+      this.size = 0;
+    }
     if (logged > 0) this.#lines(bytes.subarray(0, logged));
     if (keptFrom < accepted) this.#keep(bytes.subarray(keptFrom, accepted));
     if (log) {

@@ -77,6 +77,7 @@ public final class OutputBuffer {
   private final ByteArrayOutputStream line = new ByteArrayOutputStream();
   private long total;
   private boolean overflowed;
+  private byte[] chunk; // reused: the bytes in transit from guest memory
 
   public OutputBuffer(long limit, Overflow overflow, LineLog log) {
     if (limit < 0 || limit > Integer.MAX_VALUE - 16) {
@@ -138,6 +139,7 @@ public final class OutputBuffer {
     int keptFrom = overflow == Overflow.REJECT ? 0 : (int) Math.max(0, (long) accepted - limit);
     if (keptFrom > 0) {
       overflowed = true;
+      bytes.reset(); // this write alone fills the tail
     }
     if (logged >= keptFrom) {
       copy(source, start, 0, accepted, logged, keptFrom);
@@ -161,7 +163,9 @@ public final class OutputBuffer {
    * logUntil} go to the log, those from {@code keepFrom} on are kept.
    */
   private void copy(Source source, int start, int from, int to, int logUntil, int keepFrom) {
-    byte[] chunk = new byte[Math.min(to - from, CHUNK)];
+    if (chunk == null || chunk.length < Math.min(to - from, CHUNK)) {
+      chunk = new byte[Math.min(Math.max(to - from, 256), CHUNK)];
+    }
     for (int at = from; at < to; ) {
       int n = Math.min(chunk.length, to - at);
       source.copy(start + at, chunk, 0, n);

@@ -432,6 +432,37 @@ class WasiPreview1Test {
   }
 
   @Test
+  void aliasedIovecsSummingToTwoGibAllocateOnlyWhatIsKept() {
+    int block = 4 << 20;
+    ByteBufferMemory big = ByteBufferMemory.ofSize(block + 64 * 1024);
+    int count = 511; // 2044 MiB claimed: just under what the sum-first copy could allocate
+    for (int i = 0; i < count; i++) {
+      big.writeInt(block + 8 * i, 0);
+      big.writeInt(block + 8 * i + 4, block);
+    }
+    com.sun.management.ThreadMXBean threads =
+        (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+    long tid = Thread.currentThread().getId();
+    for (int fd : new int[] {1, 2}) {
+      WasiPreview1 w =
+          base()
+              .stdout(new OutputBuffer(1 << 20, OutputBuffer.Overflow.REJECT))
+              .stderr(
+                  new OutputBuffer(
+                      64 << 10,
+                      OutputBuffer.Overflow.KEEP_TAIL,
+                      new OutputBuffer.LineLog(line -> {}, 64 << 10)))
+              .build();
+      long before = threads.getThreadAllocatedBytes(tid);
+
+      assertEquals(Errno.SUCCESS, w.fd_write(big, fd, block, count, block + 8 * count));
+
+      long allocated = threads.getThreadAllocatedBytes(tid) - before;
+      assertTrue(allocated < 64L << 20, "fd " + fd + " allocated " + allocated + " bytes");
+    }
+  }
+
+  @Test
   void theReadOnlyTreeAnswersWritesResizesAndSocketCallsWithTheSpecsErrnos() {
     int file = open("app.avm");
     iovec(0x10, 0x400, 1);
