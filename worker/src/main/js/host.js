@@ -253,6 +253,13 @@ export class WorkerHost {
         return invalid(e.message, pass.stdout.bytes());
       }
       if (answer.kind === "response") {
+        if (answer.status < 200) {
+          // the effects of an answer that cannot be sent are dropped, as for any failure
+          return new Failure(
+            502,
+            `the worker answered with status ${answer.status}, which cannot be a final response\n`,
+          );
+        }
         if (answer.effects.length > 0) {
           waitUntil(this.runEffects(answer.effects, env, bindings, `${request.method} ${request.url}`));
         }
@@ -446,7 +453,8 @@ function checkNeedIds(needs, results) {
 /** `{ status, headers, body }` as a fetch Response (hop-by-hop headers dropped). */
 export function toResponse({ status, headers, body }) {
   if (status < 200) {
-    // a Worker cannot send an informational status as the final response
+    // a Worker cannot send an informational status as the final response (handle() answers
+    // such a guest with the same text; this guards other callers)
     return toResponse(text(502, `the worker answered with status ${status}, which cannot be a final response\n`));
   }
   const out = new Headers();

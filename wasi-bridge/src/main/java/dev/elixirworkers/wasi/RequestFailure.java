@@ -98,6 +98,12 @@ record RequestFailure(int status, String message, String details) {
             + "\n");
   }
 
+  /** 1xx is a valid status in a frame, but no HTTP response can end with one. */
+  static RequestFailure informationalStatus(int status) {
+    return new RequestFailure(
+        502, "the worker answered with status " + status + ", which cannot be a final response\n");
+  }
+
   static RequestFailure needIdReused(String id, byte[] stdout) {
     return invalidResponse(
         "need id " + TextNode.valueOf(id) + " is used twice in one request", stdout);

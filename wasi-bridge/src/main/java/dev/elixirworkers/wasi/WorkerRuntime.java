@@ -197,7 +197,9 @@ public final class WorkerRuntime implements AutoCloseable {
         return failed;
       }
       if (pass.answer() instanceof Frames.Final last) {
-        return last;
+        int status = last.response().status();
+        // the effects of an answer that cannot be sent are dropped, as for any failure
+        return status < 200 ? RequestFailure.informationalStatus(status) : last;
       }
       Frames.Needs asked = (Frames.Needs) pass.answer();
       List<ObjectNode> needs = asked.needs();
