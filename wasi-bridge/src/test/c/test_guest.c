@@ -57,6 +57,17 @@
  *                  kv.get with "as":"base64", then 200 with the decoded bytes as the
  *                  body, 404 when the key is absent, 500 with the result on error
  *
+ * WASI errors (the read-only /app of docs/protocol.md; wasi-testsuite's dir_fd_op_failures):
+ *
+ *   /wasi/read-only
+ *                  200: one line per call, "<call> <descriptor> <errno>", of calls that write,
+ *                  resize or treat as a socket the preopened /app (fd 3), /app/app.avm opened
+ *                  for reading, stdin or stdout, and a closed descriptor; and path_open of both
+ *                  with write rights
+ *   /wasi/aliased-write
+ *                  one fd_write to stderr of 1024 iovecs that all point at the same 4 MiB of
+ *                  dots (no newline), then 200 "<errno> <nwritten>"
+ *
  * Memory:
  *
  *   /grow?mb=N     allocates and touches N MiB, one MiB at a time; abort() (a
@@ -77,6 +88,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <wasi/api.h>
 
 #define MAX_HEADERS 128
 
@@ -1221,6 +1233,84 @@ static void route_residue(void)
     respond_text(200, text);
 }
 
+/* ---- WASI errors */
+
+#define APP_FD 3
+#define CLOSED_FD 99
+
+static void line_errno(struct buf *b, const char *call, const char *target, int err)
+{
+    char text[96];
+    snprintf(text, sizeof(text), "%s %s %d\n", call, target, err);
+    buf_str(b, text);
+}
+
+static void route_wasi_read_only(void)
+{
+    static const char name[] = "app.avm";
+    __wasi_fd_t file;
+    __wasi_rights_t read = __WASI_RIGHTS_FD_READ | __WASI_RIGHTS_FD_SEEK;
+    if (__wasi_path_open(APP_FD, 0, name, 0, read, 0, 0, &file) != 0) {
+        respond_text(500, "cannot open /app/app.avm for reading\n");
+        return;
+    }
+    const struct
+    {
+        const char *name;
+        __wasi_fd_t fd;
+    } targets[] = { { "dir", APP_FD }, { "file", file }, { "stdin", 0 }, { "stdout", 1 },
+        { "closed", CLOSED_FD } };
+    struct buf b = { 0 };
+    char byte = 'x';
+    __wasi_ciovec_t iov = { (const uint8_t *) &byte, 1 };
+    for (size_t i = 0; i < sizeof(targets) / sizeof(targets[0]); i++) {
+        __wasi_fd_t fd = targets[i].fd;
+        const char *t = targets[i].name;
+        __wasi_size_t n;
+        if (fd != 1) { /* a pwrite to stdout would break the frame if a host took it */
+            line_errno(&b, "fd_pwrite", t, __wasi_fd_pwrite(fd, &iov, 1, 0, &n));
+        }
+        line_errno(&b, "fd_allocate", t, __wasi_fd_allocate(fd, 0, 1));
+        line_errno(&b, "fd_filestat_set_size", t, __wasi_fd_filestat_set_size(fd, 0));
+        line_errno(&b, "sock_shutdown", t, __wasi_sock_shutdown(fd, __WASI_SDFLAGS_WR));
+    }
+    __wasi_fd_t opened;
+    line_errno(&b, "path_open", "dir-for-writing",
+        __wasi_path_open(APP_FD, 0, ".", __WASI_OFLAGS_DIRECTORY,
+            __WASI_RIGHTS_FD_READDIR | __WASI_RIGHTS_FD_WRITE, 0, 0, &opened));
+    line_errno(&b, "path_open", "file-for-writing",
+        __wasi_path_open(APP_FD, 0, name, 0, read | __WASI_RIGHTS_FD_WRITE, 0, 0, &opened));
+    line_errno(&b, "path_open", "dir-for-reading",
+        __wasi_path_open(
+            APP_FD, 0, ".", __WASI_OFLAGS_DIRECTORY, __WASI_RIGHTS_FD_READDIR, 0, 0, &opened));
+    respond_bytes(200, b.p, b.n);
+}
+
+static void route_wasi_aliased_write(void)
+{
+    enum
+    {
+        SIZE = 4 << 20,
+        COUNT = 1024
+    };
+    uint8_t *block = malloc(SIZE);
+    static __wasi_ciovec_t iovs[COUNT];
+    if (!block) {
+        respond_text(500, "no memory for the block\n");
+        return;
+    }
+    memset(block, '.', SIZE);
+    for (size_t i = 0; i < COUNT; i++) {
+        iovs[i].buf = block;
+        iovs[i].buf_len = SIZE;
+    }
+    __wasi_size_t written = 0;
+    int err = __wasi_fd_write(2, iovs, COUNT, &written);
+    char text[64];
+    snprintf(text, sizeof(text), "%d %lu\n", err, (unsigned long) written);
+    respond_text(200, text);
+}
+
 int main(int argc, char **argv)
 {
     size_t len;
@@ -1292,6 +1382,10 @@ int main(int argc, char **argv)
         route_residue();
     } else if (strcmp(path, "/grow") == 0) {
         route_grow(&req);
+    } else if (strcmp(path, "/wasi/read-only") == 0) {
+        route_wasi_read_only();
+    } else if (strcmp(path, "/wasi/aliased-write") == 0) {
+        route_wasi_aliased_write();
     } else if (strcmp(path, "/exit") == 0) {
         fprintf(stderr, "about to exit with status 3\n");
         exit(3);

@@ -58,8 +58,9 @@ export function decodeAnswer(frame) {
   let head;
   try {
     head = JSON.parse(decoder.decode(frame.subarray(0, newline)));
-  } catch (e) {
-    throw new InvalidFrame(`the head is not JSON (${e.message})`);
+  } catch {
+    // the parser's own words differ between the hosts; the preview shows the bytes
+    throw new InvalidFrame("the head is not JSON");
   }
   if (head === null || typeof head !== "object" || Array.isArray(head)) {
     throw new InvalidFrame("the head is not a JSON object");
@@ -135,6 +136,7 @@ function checkNeeds(needs) {
   if (!Array.isArray(needs)) {
     throw new InvalidFrame('"needs" is not a list');
   }
+  const ids = new Set();
   needs.forEach((need, i) => {
     if (need === null || typeof need !== "object" || Array.isArray(need)) {
       throw new InvalidFrame(`needs[${i}] is not an object`);
@@ -142,6 +144,8 @@ function checkNeeds(needs) {
     if (typeof need.id !== "string" || need.id === "") {
       throw new InvalidFrame(`needs[${i}] has no "id" string`);
     }
+    if (ids.has(need.id)) throw new InvalidFrame(`need id ${JSON.stringify(need.id)} is used twice in one request`);
+    ids.add(need.id);
   });
   return needs;
 }

@@ -13,6 +13,7 @@ import {
   DeadlineExceeded,
   HostFailure,
   InMemoryDirectory,
+  LineLog,
   OutputBuffer,
   ProcExit,
   SYSTEM_CLOCK,
@@ -31,6 +32,8 @@ export const DEFAULT_LIMITS = Object.freeze({
   requestBodyBytes: 100 * 1024 * 1024,
   stdoutBytes: 32 * 1024 * 1024,
   stderrBytes: 64 * 1024,
+  // what one request may log of stderr: more is slow to log under workerd
+  stderrLogBytes: 64 * 1024,
   rounds: 8,
   needsPerRound: 64,
   timeMs: 10_000,
@@ -40,6 +43,20 @@ export const DEFAULT_LIMITS = Object.freeze({
 export const PREVIEW_BYTES = 200;
 export const STDERR_TAIL_BYTES = 4096;
 export const TEXT = "text/plain; charset=utf-8";
+
+/** The worker variable that puts a worker in development mode, as for the framework's pages. */
+export const ENV_VAR = "ELIXIR_WORKERS_ENV";
+
+/**
+ * Whether a worker with these vars shows failure details to its clients:
+ * ELIXIR_WORKERS_ENV is "dev" or "development", as for the framework's error
+ * pages. Production, the default, shows only the fixed text: a crash report
+ * can quote a request's secrets.
+ */
+export function developmentMode(vars) {
+  const value = vars[ENV_VAR];
+  return value === "dev" || value === "development";
+}
 
 const HOP_BY_HOP = new Set([
   "connection",
@@ -167,7 +184,7 @@ export class WorkerHost {
   }
 
   #tooLarge() {
-    return text(413, `request body larger than ${this.limits.requestBodyBytes} bytes\n`);
+    return text(413, `the request body is larger than ${this.limits.requestBodyBytes} bytes\n`);
   }
 
   /**
@@ -178,8 +195,32 @@ export class WorkerHost {
    * @throws HostFailure when a WASI host function failed (a bug in this host)
    */
   async handle(request, env = {}, waitUntil = (p) => p) {
-    const { vars, bindings } = describeEnv(env);
-    const results = {};
+    const described = describeEnv(env);
+    const label = `${request.method} ${request.url}`;
+    const stderrLog = new LineLog((line) => this.log.error(`[worker] ${line}`), this.limits.stderrLogBytes);
+    let outcome;
+    try {
+      outcome = await this.#rounds(request, env, described, waitUntil, stderrLog);
+    } finally {
+      if (stderrLog.dropped > 0) {
+        this.log.error(
+          `[elixir-workers] ${label}: ${stderrLog.dropped} bytes dropped from the worker's stderr (the log takes ${this.limits.stderrLogBytes} bytes of it per request)`,
+        );
+      }
+    }
+    if (!(outcome instanceof Failure)) return outcome;
+    this.log.error(`[elixir-workers] ${label}: ${(outcome.message + outcome.details).trimEnd()}`);
+    return text(outcome.status, developmentMode(described.vars) ? outcome.message + outcome.details : outcome.message);
+  }
+
+  /**
+   * The rounds of one request: the final response, or the Failure that ended
+   * them. The checks of an answer come in the order docs/protocol.md gives: a
+   * valid frame, need ids not used before, the round limit, the needs limit.
+   */
+  async #rounds(request, env, { vars, bindings }, waitUntil, stderrLog) {
+    // null prototype: a need id such as "__proto__" is a key like any other
+    const results = Object.create(null);
     let state = null;
     const body = request.body ?? new Uint8Array(0);
     // the time limit counts guest time, summed over the rounds of this request
@@ -199,7 +240,7 @@ export class WorkerHost {
         },
         body,
       );
-      const pass = await this.runPass(frame, budget);
+      const pass = await this.runPass(frame, budget, stderrLog);
       budget -= pass.elapsedNanos;
       const failure = this.#failure(pass);
       if (failure) return failure;
@@ -212,18 +253,25 @@ export class WorkerHost {
         return invalid(e.message, pass.stdout.bytes());
       }
       if (answer.kind === "response") {
+        if (answer.status < 200) {
+          // the effects of an answer that cannot be sent are dropped, as for any failure
+          return new Failure(
+            502,
+            `the worker answered with status ${answer.status}, which cannot be a final response\n`,
+          );
+        }
         if (answer.effects.length > 0) {
           waitUntil(this.runEffects(answer.effects, env, bindings, `${request.method} ${request.url}`));
         }
         return { status: answer.status, headers: answer.headers, body: answer.body };
       }
       if (round + 1 >= this.limits.rounds) {
-        return text(500, `the worker asked for more than ${this.limits.rounds} rounds\n`);
+        return new Failure(500, `the worker asked for more than ${this.limits.rounds} rounds\n`);
       }
       if (answer.needs.length > this.limits.needsPerRound) {
-        return text(
+        return new Failure(
           500,
-          `the worker asked for ${answer.needs.length} needs in one round, more than ${this.limits.needsPerRound}\n`,
+          `the worker asked for ${answer.needs.length} needs in one round; the limit is ${this.limits.needsPerRound}\n`,
         );
       }
       const fulfilled = await Promise.all(answer.needs.map((need) => fulfil(need, env, bindings)));
@@ -258,10 +306,14 @@ export class WorkerHost {
    * elapsedNanos }` with outcome "exited", "trapped", "timed-out" or
    * "unlinkable". `elapsedNanos` includes the time the guest slept.
    */
-  async runPass(stdin, budgetNanos = BigInt(this.limits.timeMs) * 1_000_000n) {
+  async runPass(
+    stdin,
+    budgetNanos = BigInt(this.limits.timeMs) * 1_000_000n,
+    stderrLog = new LineLog((line) => this.log.error(`[worker] ${line}`), this.limits.stderrLogBytes),
+  ) {
     if (this.onPass) this.onPass();
     const stdout = new OutputBuffer(this.limits.stdoutBytes, "reject");
-    const stderr = new OutputBuffer(this.limits.stderrBytes, "keep-tail", (line) => this.log.error(`[worker] ${line}`));
+    const stderr = new OutputBuffer(this.limits.stderrBytes, "keep-tail", stderrLog);
     const start = this.clock.monotonicNanos();
     const pass = { outcome: "exited", status: 0, message: "", stdout, stderr, memoryBytes: 0, elapsedNanos: 0n };
     if (budgetNanos <= 0n) {
@@ -335,36 +387,54 @@ export class WorkerHost {
     this.idleMemories.push(memory);
   }
 
-  /** The host's response for a pass that failed, or null. */
+  /** The Failure of a pass that failed, or null. */
   #failure(pass) {
     if (pass.outcome === "unlinkable") {
-      return text(500, `the worker cannot be linked: ${pass.message}\n`);
+      return new Failure(500, `the worker cannot be linked: ${pass.message}\n`);
     }
     if (pass.outcome === "timed-out") {
-      return text(504, `the worker ran longer than ${this.limits.timeMs} ms\n`);
+      return new Failure(504, `the worker ran longer than ${this.limits.timeMs} ms\n`);
     }
     if (pass.memoryBytes > this.limits.memoryBytes) {
-      return text(
+      return new Failure(
         500,
-        `the worker ran out of memory (more than ${this.limits.memoryBytes} bytes)\n${tail(pass.stderr)}`,
+        `the worker ran out of memory (the limit is ${this.limits.memoryBytes} bytes)\n`,
+        tail(pass.stderr),
       );
     }
     if (pass.outcome === "trapped") {
-      return text(500, `the worker crashed: ${pass.message}\n${tail(pass.stderr)}`);
+      return new Failure(500, "the worker crashed\n", `trap: ${pass.message.trim()}\n${tail(pass.stderr)}`);
     }
     if (pass.stdout.overflowed) {
       // checked before the exit status: a guest whose write failed may have exited because of it
       return invalid(`more than ${pass.stdout.limit} bytes on stdout`, pass.stdout.bytes());
     }
     if (pass.status !== 0) {
-      return text(500, `the worker exited with status ${pass.status}\n${tail(pass.stderr)}`);
+      return new Failure(500, `the worker exited with status ${pass.status}\n`, tail(pass.stderr));
     }
     return null;
   }
 }
 
+/**
+ * The host's answer in place of the worker's, with the same texts as the Java
+ * host (wasi-bridge, RequestFailure): `message` is the fixed text every client
+ * sees; `details` (the trap, the end of stderr) only a worker in development
+ * mode shows; both go to the log.
+ */
+class Failure {
+  constructor(status, message, details = "") {
+    this.status = status;
+    this.message = message;
+    this.details = details;
+  }
+}
+
 function invalid(message, out) {
-  return text(502, `the worker wrote an invalid response: ${message}\nfirst bytes: ${preview(out, PREVIEW_BYTES)}\n`);
+  return new Failure(
+    502,
+    `the worker wrote an invalid response: ${message}\nfirst bytes: ${preview(out, PREVIEW_BYTES)}\n`,
+  );
 }
 
 function tail(stderr) {
@@ -373,19 +443,18 @@ function tail(stderr) {
 }
 
 function checkNeedIds(needs, results) {
-  const seen = new Set();
   for (const need of needs) {
-    if (seen.has(need.id) || Object.prototype.hasOwnProperty.call(results, need.id)) {
+    if (Object.prototype.hasOwnProperty.call(results, need.id)) {
       throw new InvalidFrame(`need id ${JSON.stringify(need.id)} is used twice in one request`);
     }
-    seen.add(need.id);
   }
 }
 
 /** `{ status, headers, body }` as a fetch Response (hop-by-hop headers dropped). */
 export function toResponse({ status, headers, body }) {
   if (status < 200) {
-    // a Worker cannot send an informational status as the final response
+    // a Worker cannot send an informational status as the final response (handle() answers
+    // such a guest with the same text; this guards other callers)
     return toResponse(text(502, `the worker answered with status ${status}, which cannot be a final response\n`));
   }
   const out = new Headers();

@@ -34,6 +34,7 @@ export const Errno = Object.freeze({
   NOENT: 44,
   NOSYS: 52,
   NOTDIR: 54,
+  NOTSOCK: 57,
   NOTCAPABLE: 76,
   ROFS: 69,
   SPIPE: 70,
@@ -43,16 +44,19 @@ export const FILETYPE_UNKNOWN = 0;
 export const FILETYPE_DIRECTORY = 3;
 export const FILETYPE_REGULAR_FILE = 4;
 
+const RIGHT_FD_DATASYNC = 1n;
 const RIGHT_FD_READ = 1n << 1n;
 const RIGHT_FD_SEEK = 1n << 2n;
 const RIGHT_FD_FDSTAT_SET_FLAGS = 1n << 3n;
 const RIGHT_FD_TELL = 1n << 5n;
 const RIGHT_FD_WRITE = 1n << 6n;
 const RIGHT_FD_ADVISE = 1n << 7n;
+const RIGHT_FD_ALLOCATE = 1n << 8n;
 const RIGHT_PATH_OPEN = 1n << 13n;
 const RIGHT_FD_READDIR = 1n << 14n;
 const RIGHT_PATH_FILESTAT_GET = 1n << 18n;
 const RIGHT_FD_FILESTAT_GET = 1n << 21n;
+const RIGHT_FD_FILESTAT_SET_SIZE = 1n << 22n;
 const RIGHT_POLL_FD_READWRITE = 1n << 27n;
 
 const RIGHTS_FILE_READ =
@@ -65,6 +69,8 @@ const RIGHTS_FILE_READ =
   RIGHT_POLL_FD_READWRITE;
 const RIGHTS_DIR =
   RIGHT_PATH_OPEN | RIGHT_FD_READDIR | RIGHT_PATH_FILESTAT_GET | RIGHT_FD_FILESTAT_GET | RIGHT_FD_FDSTAT_SET_FLAGS;
+// rights that write: a directory opened with one of them is ISDIR
+const RIGHTS_WRITING = RIGHT_FD_DATASYNC | RIGHT_FD_WRITE | RIGHT_FD_ALLOCATE | RIGHT_FD_FILESTAT_SET_SIZE;
 const RIGHTS_STDIN = RIGHT_FD_READ | RIGHT_FD_FDSTAT_SET_FLAGS | RIGHT_FD_FILESTAT_GET | RIGHT_POLL_FD_READWRITE;
 const RIGHTS_STDOUT = RIGHT_FD_WRITE | RIGHT_FD_FDSTAT_SET_FLAGS | RIGHT_FD_FILESTAT_GET | RIGHT_POLL_FD_READWRITE;
 
@@ -121,20 +127,45 @@ const strictDecoder = new TextDecoder("utf-8", { fatal: true });
 const lenientDecoder = new TextDecoder("utf-8");
 
 /**
+ * Receives completed lines while its budget of bytes lasts; past it, bytes are
+ * only counted (`dropped`). Shared by the buffers of several guest runs (the
+ * passes of one request), it caps what one request can put into the log.
+ */
+export class LineLog {
+  constructor(listener, budget = Infinity) {
+    if (!(budget >= 0)) throw new RangeError(`budget must not be negative: ${budget}`);
+    this.listener = listener;
+    this.room = budget;
+    this.dropped = 0;
+  }
+
+  accept(line) {
+    try {
+      this.listener(line);
+    } catch {
+      // a failing logger must not change what the guest sees
+    }
+  }
+}
+
+/**
  * Where a guest's stdout or stderr goes: bytes in memory with a limit, and
- * optionally a listener that receives each completed line (for logging).
- * "reject" (stdout) accepts bytes up to the limit and then fails writes with
- * FBIG; "keep-tail" (stderr) accepts everything, hands every line to the
- * listener and keeps only the last `limit` bytes.
+ * optionally a LineLog (or a plain listener, without a budget) that receives
+ * each completed line (for logging). "reject" (stdout) accepts bytes up to the
+ * limit and then fails writes with FBIG; "keep-tail" (stderr) accepts
+ * everything, hands lines to the log while its budget lasts and keeps only the
+ * last `limit` bytes. Only the bytes kept or logged are copied: the length a
+ * guest claims (iovecs may all point at the same megabytes) never becomes an
+ * allocation.
  */
 export class OutputBuffer {
   static MAX_LINE = 16 * 1024;
 
-  constructor(limit, overflow = "reject", lineListener = null) {
+  constructor(limit, overflow = "reject", log = null) {
     if (!(limit >= 0)) throw new RangeError(`limit out of range: ${limit}`);
     this.limit = limit;
     this.overflow = overflow;
-    this.lineListener = lineListener;
+    this.log = typeof log === "function" ? new LineLog(log) : log;
     this.chunks = [];
     this.size = 0; // bytes kept in chunks
     this.total = 0; // every byte accepted
@@ -145,19 +176,42 @@ export class OutputBuffer {
 
   /** Appends what fits; returns how many bytes were accepted, -1 when none could be. */
   write(bytes) {
+    let accepted = bytes.length;
     if (this.overflow === "reject") {
       const room = this.limit - this.size;
       if (room <= 0 && bytes.length > 0) {
         this.overflowed = true;
         return -1;
       }
-      const accepted = Math.min(room, bytes.length);
+      accepted = Math.min(room, bytes.length);
       if (accepted < bytes.length) this.overflowed = true;
-      this.#append(bytes.subarray(0, accepted));
-      return accepted;
     }
-    this.#append(bytes);
-    if (this.size > this.limit) {
+    const log = this.log;
+    const logged = log ? Math.min(accepted, log.room) : 0;
+    const keptFrom = this.overflow === "reject" ? 0 : Math.max(0, accepted - this.limit);
+    if (keptFrom > 0) {
+      this.overflowed = true;
+      // this write alone fills the tail
+      this.chunks = [];
+      this.size = 0;
+    }
+    if (logged > 0) this.#lines(bytes.subarray(0, logged));
+    if (keptFrom < accepted) this.#keep(bytes.subarray(keptFrom, accepted));
+    if (log) {
+      log.room -= logged;
+      log.dropped += accepted - logged;
+      // the budget ended inside a line: what there is of it still goes out
+      if (log.room === 0 && this.lineSize > 0) this.#emitLine();
+    }
+    this.total += accepted;
+    return accepted;
+  }
+
+  #keep(bytes) {
+    if (bytes.length === 0) return;
+    this.chunks.push(bytes.slice());
+    this.size += bytes.length;
+    if (this.overflow === "keep-tail" && this.size > this.limit) {
       this.overflowed = true;
       if (this.size > 2 * this.limit || this.size > this.limit + (1 << 20)) {
         const all = this.#all();
@@ -165,35 +219,27 @@ export class OutputBuffer {
         this.size = this.limit;
       }
     }
-    return bytes.length;
   }
 
-  #append(bytes) {
-    if (bytes.length === 0) return;
-    const copy = bytes.slice();
-    this.chunks.push(copy);
-    this.size += copy.length;
-    this.total += copy.length;
-    if (this.lineListener) {
-      let start = 0;
-      for (let i = 0; i < copy.length; i++) {
-        if (copy[i] === 0x0a) {
-          this.#lineAdd(copy.subarray(start, i));
-          this.#emitLine();
-          start = i + 1;
-        } else if (this.lineSize + (i + 1 - start) >= OutputBuffer.MAX_LINE) {
-          this.#lineAdd(copy.subarray(start, i + 1));
-          this.#emitLine();
-          start = i + 1;
-        }
+  #lines(bytes) {
+    let start = 0;
+    for (let i = 0; i < bytes.length; i++) {
+      if (bytes[i] === 0x0a) {
+        this.#lineAdd(bytes.subarray(start, i));
+        this.#emitLine();
+        start = i + 1;
+      } else if (this.lineSize + (i + 1 - start) >= OutputBuffer.MAX_LINE) {
+        this.#lineAdd(bytes.subarray(start, i + 1));
+        this.#emitLine();
+        start = i + 1;
       }
-      this.#lineAdd(copy.subarray(start));
     }
+    this.#lineAdd(bytes.subarray(start));
   }
 
   #lineAdd(part) {
     if (part.length > 0) {
-      this.line.push(part);
+      this.line.push(part.slice());
       this.lineSize += part.length;
     }
   }
@@ -203,16 +249,12 @@ export class OutputBuffer {
     this.line = [];
     this.lineSize = 0;
     if (raw.length > 0 && raw[raw.length - 1] === 0x0d) raw = raw.subarray(0, raw.length - 1);
-    try {
-      this.lineListener(lenientDecoder.decode(raw));
-    } catch {
-      // a failing logger must not change what the guest sees
-    }
+    this.log.accept(lenientDecoder.decode(raw));
   }
 
-  /** Hands a final unterminated line, if any, to the listener. */
+  /** Hands a final unterminated line, if any, to the log. */
   flushLines() {
-    if (this.lineListener && this.lineSize > 0) this.#emitLine();
+    if (this.log && this.lineSize > 0) this.#emitLine();
   }
 
   #all() {
@@ -369,13 +411,16 @@ export const IMPLEMENTED = Object.freeze([
   "environ_sizes_get",
   "clock_res_get",
   "clock_time_get",
+  "fd_allocate",
   "fd_close",
   "fd_fdstat_get",
   "fd_fdstat_set_flags",
   "fd_filestat_get",
+  "fd_filestat_set_size",
   "fd_pread",
   "fd_prestat_get",
   "fd_prestat_dir_name",
+  "fd_pwrite",
   "fd_read",
   "fd_readdir",
   "fd_seek",
@@ -388,6 +433,10 @@ export const IMPLEMENTED = Object.freeze([
   "proc_raise",
   "random_get",
   "sched_yield",
+  "sock_accept",
+  "sock_recv",
+  "sock_send",
+  "sock_shutdown",
 ]);
 
 export const MODULE = "wasi_snapshot_preview1";
@@ -866,19 +915,69 @@ export class WasiPreview1 {
     if (typeof vecs === "number") return vecs;
     if (!this.#inBounds(nwrittenPtr, 4)) return Errno.FAULT;
     if (d.kind !== "out") return d.kind === "dir" ? Errno.ISDIR : Errno.BADF;
-    const length = vecs.reduce((n, [, len]) => n + len, 0);
-    if (length > 0x7fff_ffef) return Errno.FBIG;
+    // iovec by iovec: they may all point at the same bytes, so their sum is no
+    // size to allocate; one call reports at most 2^31 - 1 bytes (a short write)
     const mem = this.#bytes();
-    const data = new Uint8Array(length);
-    let at = 0;
+    let accepted = 0;
     for (const [ptr, len] of vecs) {
-      data.set(mem.subarray(ptr, ptr + len), at);
-      at += len;
+      if (len === 0) continue;
+      const offered = Math.min(len, 0x7fff_ffff - accepted);
+      if (offered === 0) break;
+      const n = d.buffer.write(mem.subarray(ptr, ptr + offered));
+      if (n < 0) {
+        if (accepted === 0) return Errno.FBIG;
+        break;
+      }
+      accepted += n;
+      if (n < len) break;
     }
-    const accepted = d.buffer.write(data);
-    if (accepted < 0) return Errno.FBIG;
     this.#view().setUint32(nwrittenPtr >>> 0, accepted, true);
     return Errno.SUCCESS;
+  }
+
+  /**
+   * Nothing here can be written at an offset: a directory is ISDIR, a file of
+   * the read-only tree lacks the right, stdin, stdout and stderr are streams.
+   */
+  fd_pwrite(fd, iovs, iovsLen, _offset, nwrittenPtr) {
+    const d = this.fds.get(fd);
+    if (!d) return Errno.BADF;
+    const vecs = this.#iovecs(iovs, iovsLen);
+    if (typeof vecs === "number") return vecs;
+    if (!this.#inBounds(nwrittenPtr, 4)) return Errno.FAULT;
+    return cannotWrite(d);
+  }
+
+  /** Like fd_pwrite: nothing here can grow. */
+  fd_allocate(fd, _offset, _length) {
+    const d = this.fds.get(fd);
+    if (!d) return Errno.BADF;
+    return cannotWrite(d);
+  }
+
+  /** Like fd_pwrite, but a stream is INVAL, as ftruncate on a pipe. */
+  fd_filestat_set_size(fd, _size) {
+    const d = this.fds.get(fd);
+    if (!d) return Errno.BADF;
+    if (d.kind === "stdin" || d.kind === "out") return Errno.INVAL;
+    return cannotWrite(d);
+  }
+
+  /** No descriptor here is a socket: NOTSOCK, or BADF for none. */
+  sock_shutdown(fd, _how) {
+    return this.fds.has(fd) ? Errno.NOTSOCK : Errno.BADF;
+  }
+
+  sock_accept(fd) {
+    return this.sock_shutdown(fd);
+  }
+
+  sock_recv(fd) {
+    return this.sock_shutdown(fd);
+  }
+
+  sock_send(fd) {
+    return this.sock_shutdown(fd);
   }
 
   fd_seek(fd, offset, whence, newOffsetPtr) {
@@ -969,8 +1068,11 @@ export class WasiPreview1 {
     if ((oflags & (OFLAGS_CREAT | OFLAGS_EXCL)) === (OFLAGS_CREAT | OFLAGS_EXCL)) return Errno.EXIST;
     if ((oflags & OFLAGS_TRUNC) !== 0) return node.kind === "dir" ? Errno.ISDIR : Errno.ROFS;
     if ((oflags & OFLAGS_DIRECTORY) !== 0 && node.kind !== "dir") return Errno.NOTDIR;
-    if (this.fds.size >= MAX_OPEN_FDS) return Errno.MFILE;
     const base = BigInt.asUintN(64, rightsBase);
+    // a directory cannot be written (as open(2) answers O_WRONLY on one); a file of the
+    // read-only tree opens with the rights it can have, as before
+    if (node.kind === "dir" && (base & RIGHTS_WRITING) !== 0n) return Errno.ISDIR;
+    if (this.fds.size >= MAX_OPEN_FDS) return Errno.MFILE;
     const inheriting = BigInt.asUintN(64, rightsInheriting);
     let opened;
     if (node.kind === "dir") {
@@ -1048,6 +1150,13 @@ export class WasiPreview1 {
     }
     return stack[stack.length - 1];
   }
+}
+
+/** Directories are ISDIR; streams cannot seek; files never have write rights. */
+function cannotWrite(d) {
+  if (d.kind === "dir") return Errno.ISDIR;
+  if (d.kind === "file") return Errno.NOTCAPABLE;
+  return Errno.SPIPE;
 }
 
 const importNames = new WeakMap();

@@ -203,7 +203,7 @@ public final class DevServer implements AutoCloseable {
         } else if (declaredLength > options.maxBodyBytes()) {
           // refused before a byte of the body is read
           response =
-              RequestFailure.requestBodyTooLarge(declaredLength, options.maxBodyBytes()).response();
+              RequestFailure.requestBodyTooLarge(options.maxBodyBytes()).response();
         } else {
           byte[] body = readBody(exchange, thread);
           if (body == null) {
@@ -213,7 +213,7 @@ public final class DevServer implements AutoCloseable {
           }
           if (body.length > options.maxBodyBytes()) {
             response =
-                RequestFailure.requestBodyOverDevServerLimit(options.maxBodyBytes()).response();
+                RequestFailure.requestBodyTooLarge(options.maxBodyBytes()).response();
           } else {
             worker = exchange(toRequest(exchange, body));
             response =

@@ -148,9 +148,47 @@ public final class WorkerRuntime implements AutoCloseable {
 
   /** The guest's final answer, or the response of the failure that ended the request early. */
   private Frames.Final runRounds(WorkerRequest request, Tally tally) {
+    WorkerBindings bindings = options.bindings();
+    boolean developmentMode = RequestFailure.developmentMode(bindings.env());
+    RequestFailure failure;
+    OutputBuffer.LineLog stderrLog =
+        new OutputBuffer.LineLog(options.stderrListener(), options.stderrLogLimit());
+    try {
+      Object outcome = rounds(request, tally, stderrLog);
+      if (outcome instanceof Frames.Final last) {
+        return last;
+      }
+      failure = (RequestFailure) outcome;
+    } finally {
+      if (stderrLog.dropped() > 0) {
+        options
+            .hostLog()
+            .accept(
+                label(request)
+                    + ": "
+                    + stderrLog.dropped()
+                    + " bytes dropped from the worker's stderr (the log takes "
+                    + options.stderrLogLimit()
+                    + " bytes of it per request)");
+      }
+    }
+    options.hostLog().accept(label(request) + ": " + failure.logText());
+    // a failure ends the request with its response; the guest's effects, if any, are dropped
+    return new Frames.Final(failure.response(developmentMode), List.of());
+  }
+
+  private static String label(WorkerRequest request) {
+    return request.method() + " " + request.url();
+  }
+
+  /**
+   * The rounds of one request: the guest's final answer, or the {@link RequestFailure} that ended
+   * them. The checks of an answer come in the order docs/protocol.md gives ("Errors the host
+   * reports"): a valid frame, need ids not used before, the round limit, the needs limit.
+   */
+  private Object rounds(WorkerRequest request, Tally tally, OutputBuffer.LineLog stderrLog) {
     if (request.body().length > options.maxRequestBodyBytes()) {
-      return failed(
-          RequestFailure.requestBodyTooLarge(request.body().length, options.maxRequestBodyBytes()));
+      return RequestFailure.requestBodyTooLarge(options.maxRequestBodyBytes());
     }
     WorkerBindings bindings = options.bindings();
     Frames.RequestContext context = Frames.RequestContext.first(bindings.env(), bindings.types());
@@ -159,38 +197,35 @@ public final class WorkerRuntime implements AutoCloseable {
     Set<String> ids = new HashSet<>();
     for (; ; ) {
       if (used >= budget) {
-        return failed(RequestFailure.timeLimit(options.timeLimit()));
+        return RequestFailure.timeLimit(options.timeLimit());
       }
       tally.rounds = context.round() + 1;
-      Pass pass = runPass(Frames.encodeRequest(request, context), budget - used);
+      Pass pass = runPass(Frames.encodeRequest(request, context), budget - used, stderrLog, ids);
       used += pass.nanos();
+      if (pass.answer() instanceof RequestFailure failed) {
+        return failed;
+      }
       if (pass.answer() instanceof Frames.Final last) {
-        return last;
+        int status = last.response().status();
+        // the effects of an answer that cannot be sent are dropped, as for any failure
+        return status < 200 ? RequestFailure.informationalStatus(status) : last;
       }
       Frames.Needs asked = (Frames.Needs) pass.answer();
       List<ObjectNode> needs = asked.needs();
       tally.needs += needs.size();
-      if (needs.size() > options.maxNeedsPerRound()) {
-        return failed(RequestFailure.tooManyNeeds(needs.size(), options.maxNeedsPerRound()));
-      }
       if (tally.rounds >= options.maxRounds()) {
-        return failed(RequestFailure.tooManyRounds(options.maxRounds()));
+        return RequestFailure.tooManyRounds(options.maxRounds());
+      }
+      if (needs.size() > options.maxNeedsPerRound()) {
+        return RequestFailure.tooManyNeeds(needs.size(), options.maxNeedsPerRound());
       }
       for (ObjectNode need : needs) {
-        String id = need.get("id").asText();
-        if (!ids.add(id)) {
-          return failed(RequestFailure.needIdReused(id));
-        }
+        ids.add(need.get("id").asText());
       }
       ObjectNode results = context.results();
       fulfil(bindings, needs, results, Duration.ofNanos(budget - used));
       context = context.next(asked.state(), results);
     }
-  }
-
-  /** A failure ends the request with its response; the guest's effects, if any, are dropped. */
-  private static Frames.Final failed(RequestFailure failure) {
-    return new Frames.Final(failure.response(), List.of());
   }
 
   /**
@@ -226,12 +261,13 @@ public final class WorkerRuntime implements AutoCloseable {
   /**
    * One run of the guest and how long it took.
    *
-   * @param answer what the guest answered, or, when it failed, the failure's response as a final
-   *     answer
+   * @param answer what the guest answered ({@link Frames.Final} or {@link Frames.Needs}), or the
+   *     {@link RequestFailure} it ran into
    */
-  private record Pass(Frames.GuestAnswer answer, long nanos) {}
+  private record Pass(Object answer, long nanos) {}
 
-  private Pass runPass(byte[] frame, long budgetNanos) {
+  private Pass runPass(
+      byte[] frame, long budgetNanos, OutputBuffer.LineLog stderrLog, Set<String> usedIds) {
     long start = System.nanoTime();
     WasiSession session = sessions.take();
     boolean exited = false;
@@ -239,8 +275,7 @@ public final class WorkerRuntime implements AutoCloseable {
       long limitMillis = Math.max(1, (budgetNanos + 999_999) / 1_000_000);
       OutputBuffer stdout = new OutputBuffer(options.stdoutLimit(), OutputBuffer.Overflow.REJECT);
       OutputBuffer stderr =
-          new OutputBuffer(
-              options.stderrLimit(), OutputBuffer.Overflow.KEEP_TAIL, options.stderrListener());
+          new OutputBuffer(options.stderrLimit(), OutputBuffer.Overflow.KEEP_TAIL, stderrLog);
       WasiPreview1 wasi =
           WasiPreview1.builder()
               .args(ARGS)
@@ -257,37 +292,47 @@ public final class WorkerRuntime implements AutoCloseable {
         stderr.flushLines();
       }
       exited = outcome instanceof GuestOutcome.Exited;
-      return new Pass(answer(outcome, stdout, stderr), System.nanoTime() - start);
+      return new Pass(answer(outcome, stdout, stderr, usedIds), System.nanoTime() - start);
     } finally {
       sessions.giveBack(session, exited);
     }
   }
 
-  private Frames.GuestAnswer answer(
-      GuestOutcome outcome, OutputBuffer stdout, OutputBuffer stderr) {
+  private Object answer(
+      GuestOutcome outcome, OutputBuffer stdout, OutputBuffer stderr, Set<String> usedIds) {
     if (outcome instanceof GuestOutcome.TimedOut) {
-      return failed(RequestFailure.timeLimit(options.timeLimit()));
+      return RequestFailure.timeLimit(options.timeLimit());
     }
     if (outcome instanceof GuestOutcome.OutOfMemory oom) {
-      return failed(RequestFailure.outOfMemory(oom.limitBytes(), stderr));
+      return RequestFailure.outOfMemory(oom.limitBytes(), stderr);
     }
     if (outcome instanceof GuestOutcome.Trapped trap) {
-      return failed(RequestFailure.crashed(trap.message(), stderr));
+      return RequestFailure.crashed(trap.message(), stderr);
     }
     byte[] out = stdout.toByteArray();
     if (stdout.overflowed()) {
       // checked before the exit status: a guest whose write failed may have exited because of it
-      return failed(RequestFailure.stdoutTooLarge(stdout.limit(), out));
+      return RequestFailure.stdoutTooLarge(stdout.limit(), out);
     }
     int status = ((GuestOutcome.Exited) outcome).status();
     if (status != 0) {
-      return failed(RequestFailure.exited(status, stderr));
+      return RequestFailure.exited(status, stderr);
     }
+    Frames.GuestAnswer answer;
     try {
-      return Frames.decodeAnswer(out);
+      answer = Frames.decodeAnswer(out);
     } catch (Frames.InvalidFrameException e) {
-      return failed(RequestFailure.invalidResponse(e.getMessage(), out));
+      return RequestFailure.invalidResponse(e.getMessage(), out);
     }
+    if (answer instanceof Frames.Needs asked) {
+      for (ObjectNode need : asked.needs()) {
+        String id = need.get("id").asText();
+        if (usedIds.contains(id)) {
+          return RequestFailure.needIdReused(id, out);
+        }
+      }
+    }
+    return answer;
   }
 
   /** Whether {@link #close()} was called. */
@@ -317,7 +362,11 @@ public final class WorkerRuntime implements AutoCloseable {
    * @param memoryLimit most linear memory a guest may have (whole 64 KiB pages); growing past it
    *     fails in the guest, and a guest that then fails gets a 500 "the worker ran out of memory"
    *     (default 128 MiB)
-   * @param stderrLimit how much of the end of stderr is kept for error responses (default 64 KiB)
+   * @param stderrLimit how much of the end of stderr one run keeps for the report of a failure
+   *     (default 64 KiB)
+   * @param stderrLogLimit how many bytes of stderr one request hands to {@code stderrListener},
+   *     over all its rounds; the rest is counted and the count logged (default 64 KiB, as the
+   *     JavaScript host: more is slow to log under workerd)
    * @param runsPerStore how many requests one wasmtime store serves (each in its own fresh
    *     instance) before it is dropped: higher saves host-function setup, lower frees instance
    *     memory sooner; 1 means a new store per request. 0, the default, means {@value
@@ -338,6 +387,7 @@ public final class WorkerRuntime implements AutoCloseable {
       Duration timeLimit,
       long memoryLimit,
       long stderrLimit,
+      long stderrLogLimit,
       int runsPerStore,
       Consumer<String> stderrListener,
       Consumer<String> hostLog) {
@@ -364,6 +414,10 @@ public final class WorkerRuntime implements AutoCloseable {
       if (memoryLimit < (1L << 16)) {
         throw new IllegalArgumentException("memoryLimit must be at least 64 KiB: " + memoryLimit);
       }
+      if (stderrLogLimit < 0) {
+        throw new IllegalArgumentException(
+            "stderrLogLimit must not be negative: " + stderrLogLimit);
+      }
       if (runsPerStore < 0) {
         throw new IllegalArgumentException(
             "runsPerStore must be at least 1, or 0 for the default: " + runsPerStore);
@@ -373,7 +427,7 @@ public final class WorkerRuntime implements AutoCloseable {
     /**
      * The limits of docs/protocol.md: 10 s of guest time per request, 32 MiB stdout, 8 rounds, 64
      * needs per round, 100 MiB request body, 128 MiB memory; no bindings; 64 KiB stderr tail,
-     * stderr lines and host messages (failed effects) to System.err.
+     * stderr lines (64 KiB per request) and host messages (failures, failed effects) to System.err.
      */
     public static Options defaults() {
       return builder().build();
@@ -393,6 +447,7 @@ public final class WorkerRuntime implements AutoCloseable {
       private Duration timeLimit = Duration.ofSeconds(10);
       private long memoryLimit = 128L << 20;
       private long stderrLimit = 64L << 10;
+      private long stderrLogLimit = 64L << 10;
       private int runsPerStore;
       private Consumer<String> stderrListener = line -> System.err.println("[worker] " + line);
       private Consumer<String> hostLog = line -> System.err.println("[elixir-workers] " + line);
@@ -439,6 +494,11 @@ public final class WorkerRuntime implements AutoCloseable {
         return this;
       }
 
+      public Builder stderrLogLimit(long bytes) {
+        this.stderrLogLimit = bytes;
+        return this;
+      }
+
       /** At least 1; leave it unset for the module's default (see {@link Options}). */
       public Builder runsPerStore(int runs) {
         // 0 is how Options spells "the default", not a choice to make here
@@ -473,6 +533,7 @@ public final class WorkerRuntime implements AutoCloseable {
             timeLimit,
             memoryLimit,
             stderrLimit,
+            stderrLogLimit,
             runsPerStore,
             stderrListener,
             hostLog);

@@ -6,6 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.elixirworkers.wasi.bindings.BindingException;
+import dev.elixirworkers.wasi.bindings.WorkerBindings;
 import dev.elixirworkers.wasi.testing.TestGuest;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.NoSuchFileException;
@@ -13,6 +17,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -25,6 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
 class WorkerRuntimeTest {
   static final String BASE = "http://localhost:8797";
   static final ConcurrentLinkedQueue<String> stderrLines = new ConcurrentLinkedQueue<>();
+  static final ConcurrentLinkedQueue<String> hostLog = new ConcurrentLinkedQueue<>();
   static WorkerRuntime runtime;
 
   @BeforeAll
@@ -35,7 +41,43 @@ class WorkerRuntimeTest {
             WorkerRuntime.Options.builder()
                 .timeLimit(Duration.ofMillis(500))
                 .stderrListener(stderrLines::add)
+                .hostLog(hostLog::add)
                 .build());
+  }
+
+  /** A runtime whose worker has ELIXIR_WORKERS_ENV set to {@code value}. */
+  static WorkerRuntime withEnvironment(String value) throws Exception {
+    WorkerBindings none = WorkerBindings.none();
+    WorkerBindings bindings =
+        new WorkerBindings() {
+          @Override
+          public Map<String, String> env() {
+            return Map.of("ELIXIR_WORKERS_ENV", value);
+          }
+
+          @Override
+          public Map<String, String> types() {
+            return Map.of();
+          }
+
+          @Override
+          public ObjectNode fulfil(ObjectNode need) {
+            return none.fulfil(need);
+          }
+
+          @Override
+          public void apply(JsonNode effect) throws BindingException {
+            none.apply(effect);
+          }
+        };
+    return WorkerRuntime.create(
+        TestGuest.bundle(),
+        WorkerRuntime.Options.builder()
+            .bindings(bindings)
+            .timeLimit(Duration.ofMillis(500))
+            .stderrListener(line -> {})
+            .hostLog(hostLog::add)
+            .build());
   }
 
   @AfterAll
@@ -153,13 +195,18 @@ class WorkerRuntimeTest {
   }
 
   @Test
-  void trapIs500WorkerCrashed() {
+  void trapIs500WorkerCrashedWithTheTrapInTheLogOnly() {
     WorkerResponse response = get("/trap");
 
     assertEquals(500, response.status());
+    assertEquals("the worker crashed\n", response.bodyText());
     assertTrue(
-        response.bodyText().startsWith("the worker crashed: wasm trap: unreachable"),
-        response.bodyText());
+        hostLog.stream()
+            .anyMatch(
+                line ->
+                    line.startsWith("GET " + BASE + "/trap: the worker crashed\ntrap: ")
+                        && line.contains("unreachable")),
+        hostLog.toString());
     assertEquals(200, get("/echo").status(), "the next request still works");
   }
 
@@ -168,8 +215,33 @@ class WorkerRuntimeTest {
     WorkerResponse response = get("/oob");
 
     assertEquals(500, response.status());
-    assertTrue(response.bodyText().contains("out of bounds memory access"), response.bodyText());
+    assertEquals("the worker crashed\n", response.bodyText());
+    assertTrue(
+        hostLog.stream().anyMatch(line -> line.contains("out of bounds memory access")),
+        hostLog.toString());
     assertEquals(200, get("/echo").status());
+  }
+
+  @Test
+  void inDevelopmentModeA500ShowsTheTrapAndTheEndOfStderr() throws Exception {
+    for (String value : List.of("dev", "development")) {
+      try (WorkerRuntime dev = withEnvironment(value)) {
+        WorkerResponse trapped = dev.handle(WorkerRequest.of("GET", BASE + "/trap"));
+        WorkerResponse exited = dev.handle(WorkerRequest.of("GET", BASE + "/exit"));
+
+        assertTrue(
+            trapped.bodyText().startsWith("the worker crashed\ntrap: wasm trap: unreachable"),
+            trapped.bodyText());
+        assertEquals(
+            "the worker exited with status 3\nstderr:\nabout to exit with status 3\n",
+            exited.bodyText());
+      }
+    }
+    try (WorkerRuntime production = withEnvironment("production")) {
+      assertEquals(
+          "the worker exited with status 3\n",
+          production.handle(WorkerRequest.of("GET", BASE + "/exit")).bodyText());
+    }
   }
 
   @Test
@@ -230,13 +302,17 @@ class WorkerRuntimeTest {
   }
 
   @Test
-  void nonZeroExitIs500WithTheStatusAndStderrTail() {
+  void nonZeroExitIs500WithTheStatusAndTheStderrTailInTheLog() {
     WorkerResponse response = get("/exit");
 
     assertEquals(500, response.status());
+    assertEquals("the worker exited with status 3\n", response.bodyText(), "no stderr tail");
     assertTrue(
-        response.bodyText().startsWith("the worker exited with status 3\n"), response.bodyText());
-    assertTrue(response.bodyText().contains("about to exit with status 3"), response.bodyText());
+        hostLog.contains(
+            "GET "
+                + BASE
+                + "/exit: the worker exited with status 3\nstderr:\nabout to exit with status 3"),
+        hostLog.toString());
     assertEquals(200, get("/echo").status());
   }
 

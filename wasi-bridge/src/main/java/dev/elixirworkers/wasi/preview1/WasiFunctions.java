@@ -67,7 +67,7 @@ public final class WasiFunctions {
     fn("clock_res_get", params(I, I), (w, m, a) -> w.clock_res_get(m, i(a[0]), i(a[1])));
     fn("clock_time_get", params(I, L, I), (w, m, a) -> w.clock_time_get(m, i(a[0]), a[1], i(a[2])));
     nosys("fd_advise", I, L, L, I);
-    nosys("fd_allocate", I, L, L);
+    fn("fd_allocate", params(I, L, L), (w, m, a) -> w.fd_allocate(m, i(a[0]), a[1], a[2]));
     fn("fd_close", params(I), (w, m, a) -> w.fd_close(m, i(a[0])));
     nosys("fd_datasync", I);
     fn("fd_fdstat_get", params(I, I), (w, m, a) -> w.fd_fdstat_get(m, i(a[0]), i(a[1])));
@@ -77,7 +77,7 @@ public final class WasiFunctions {
         (w, m, a) -> w.fd_fdstat_set_flags(m, i(a[0]), i(a[1])));
     nosys("fd_fdstat_set_rights", I, L, L);
     fn("fd_filestat_get", params(I, I), (w, m, a) -> w.fd_filestat_get(m, i(a[0]), i(a[1])));
-    nosys("fd_filestat_set_size", I, L);
+    fn("fd_filestat_set_size", params(I, L), (w, m, a) -> w.fd_filestat_set_size(m, i(a[0]), a[1]));
     nosys("fd_filestat_set_times", I, L, L, I);
     fn(
         "fd_pread",
@@ -88,7 +88,10 @@ public final class WasiFunctions {
         "fd_prestat_dir_name",
         params(I, I, I),
         (w, m, a) -> w.fd_prestat_dir_name(m, i(a[0]), i(a[1]), i(a[2])));
-    nosys("fd_pwrite", I, I, I, L, I);
+    fn(
+        "fd_pwrite",
+        params(I, I, I, L, I),
+        (w, m, a) -> w.fd_pwrite(m, i(a[0]), i(a[1]), i(a[2]), a[3], i(a[4])));
     fn(
         "fd_read",
         params(I, I, I, I),
@@ -140,10 +143,16 @@ public final class WasiFunctions {
     fn("proc_raise", params(I), (w, m, a) -> w.proc_raise(m, i(a[0])));
     fn("random_get", params(I, I), (w, m, a) -> w.random_get(m, i(a[0]), i(a[1])));
     fn("sched_yield", params(), (w, m, a) -> w.sched_yield(m));
-    nosys("sock_accept", I, I, I);
-    nosys("sock_recv", I, I, I, I, I, I);
-    nosys("sock_send", I, I, I, I, I);
-    nosys("sock_shutdown", I, I);
+    fn("sock_accept", params(I, I, I), (w, m, a) -> w.sock_accept(m, i(a[0]), i(a[1]), i(a[2])));
+    fn(
+        "sock_recv",
+        params(I, I, I, I, I, I),
+        (w, m, a) -> w.sock_recv(m, i(a[0]), i(a[1]), i(a[2]), i(a[3]), i(a[4]), i(a[5])));
+    fn(
+        "sock_send",
+        params(I, I, I, I, I),
+        (w, m, a) -> w.sock_send(m, i(a[0]), i(a[1]), i(a[2]), i(a[3]), i(a[4])));
+    fn("sock_shutdown", params(I, I), (w, m, a) -> w.sock_shutdown(m, i(a[0]), i(a[1])));
   }
 
   private WasiFunctions() {}

@@ -44,10 +44,12 @@ public final class WasiPreview1 {
   public static final long RIGHT_FD_TELL = 1L << 5;
   public static final long RIGHT_FD_WRITE = 1L << 6;
   public static final long RIGHT_FD_ADVISE = 1L << 7;
+  public static final long RIGHT_FD_ALLOCATE = 1L << 8;
   public static final long RIGHT_PATH_OPEN = 1L << 13;
   public static final long RIGHT_FD_READDIR = 1L << 14;
   public static final long RIGHT_PATH_FILESTAT_GET = 1L << 18;
   public static final long RIGHT_FD_FILESTAT_GET = 1L << 21;
+  public static final long RIGHT_FD_FILESTAT_SET_SIZE = 1L << 22;
   public static final long RIGHT_POLL_FD_READWRITE = 1L << 27;
 
   static final long RIGHTS_FILE_READ =
@@ -64,6 +66,11 @@ public final class WasiPreview1 {
           | RIGHT_PATH_FILESTAT_GET
           | RIGHT_FD_FILESTAT_GET
           | RIGHT_FD_FDSTAT_SET_FLAGS;
+
+  /** Rights that write: a directory opened with one of them is {@link Errno#ISDIR}. */
+  static final long RIGHTS_WRITING =
+      RIGHT_FD_DATASYNC | RIGHT_FD_WRITE | RIGHT_FD_ALLOCATE | RIGHT_FD_FILESTAT_SET_SIZE;
+
   static final long RIGHTS_STDIN =
       RIGHT_FD_READ | RIGHT_FD_FDSTAT_SET_FLAGS | RIGHT_FD_FILESTAT_GET | RIGHT_POLL_FD_READWRITE;
   static final long RIGHTS_STDOUT =
@@ -625,25 +632,102 @@ public final class WasiPreview1 {
     if (!(d instanceof OutputDescriptor out)) {
       return d instanceof DirDescriptor ? Errno.ISDIR : Errno.BADF;
     }
-    long length = 0;
+    // iovec by iovec: they may all point at the same bytes, so their sum is no size to allocate;
+    // one call reports at most Integer.MAX_VALUE bytes, a short write the guest repeats
+    long accepted = 0;
     for (int[] v : vecs) {
-      length += Integer.toUnsignedLong(v[1]);
+      long length = Integer.toUnsignedLong(v[1]);
+      long offered = Math.min(length, Integer.MAX_VALUE - accepted);
+      if (length == 0) {
+        continue;
+      }
+      if (offered == 0) {
+        break;
+      }
+      int n = out.buffer.write(m, v[0], (int) offered);
+      if (n < 0) {
+        if (accepted == 0) {
+          return Errno.FBIG;
+        }
+        break;
+      }
+      accepted += n;
+      if (n < length) {
+        break;
+      }
     }
-    if (length > Integer.MAX_VALUE - 16) {
-      return Errno.FBIG;
-    }
-    byte[] data = new byte[(int) length];
-    int at = 0;
-    for (int[] v : vecs) {
-      m.read(v[0], data, at, v[1]);
-      at += v[1];
-    }
-    int accepted = out.buffer.write(data, 0, data.length);
-    if (accepted < 0) {
-      return Errno.FBIG;
-    }
-    m.writeInt(nwrittenPtr, accepted);
+    m.writeInt(nwrittenPtr, (int) accepted);
     return Errno.SUCCESS;
+  }
+
+  /**
+   * Nothing here can be written at an offset: a directory is {@link Errno#ISDIR}, a file of the
+   * read-only tree lacks the right, stdout and stderr are streams.
+   */
+  public int fd_pwrite(
+      LinearMemory m, int fd, int iovs, int iovsLen, long offset, int nwrittenPtr) {
+    Descriptor d = fds.get(fd);
+    if (d == null) {
+      return Errno.BADF;
+    }
+    if (iovecs(m, iovs, iovsLen) == null) {
+      return iovsErrno(m, iovs, iovsLen);
+    }
+    if (!m.inBounds(nwrittenPtr, 4)) {
+      return Errno.FAULT;
+    }
+    return cannotWrite(d);
+  }
+
+  /** Like {@link #fd_pwrite}: nothing here can grow. */
+  public int fd_allocate(LinearMemory m, int fd, long offset, long length) {
+    Descriptor d = fds.get(fd);
+    if (d == null) {
+      return Errno.BADF;
+    }
+    return cannotWrite(d);
+  }
+
+  /** Like {@link #fd_pwrite}, but a stream is {@link Errno#INVAL}, as ftruncate on a pipe. */
+  public int fd_filestat_set_size(LinearMemory m, int fd, long size) {
+    Descriptor d = fds.get(fd);
+    if (d == null) {
+      return Errno.BADF;
+    }
+    if (d instanceof StdinDescriptor || d instanceof OutputDescriptor) {
+      return Errno.INVAL;
+    }
+    return cannotWrite(d);
+  }
+
+  /** Directories are {@link Errno#ISDIR}; streams cannot seek; files never have write rights. */
+  private static int cannotWrite(Descriptor d) {
+    if (d instanceof DirDescriptor) {
+      return Errno.ISDIR;
+    }
+    if (d instanceof FileDescriptor) {
+      return Errno.NOTCAPABLE;
+    }
+    return Errno.SPIPE;
+  }
+
+  /** No descriptor here is a socket: {@link Errno#NOTSOCK}, or {@link Errno#BADF} for none. */
+  public int sock_shutdown(LinearMemory m, int fd, int how) {
+    return fds.containsKey(fd) ? Errno.NOTSOCK : Errno.BADF;
+  }
+
+  public int sock_accept(LinearMemory m, int fd, int flags, int fdPtr) {
+    return sock_shutdown(m, fd, 0);
+  }
+
+  public int sock_recv(
+      LinearMemory m, int fd, int riData, int riDataLen, int riFlags, int roDatalen, int roFlags) {
+    return sock_shutdown(m, fd, 0);
+  }
+
+  public int sock_send(
+      LinearMemory m, int fd, int siData, int siDataLen, int siFlags, int soDatalen) {
+    return sock_shutdown(m, fd, 0);
   }
 
   public int fd_seek(LinearMemory m, int fd, long offset, int whence, int newOffsetPtr) {
@@ -801,6 +885,11 @@ public final class WasiPreview1 {
     }
     if ((oflags & OFLAGS_DIRECTORY) != 0 && !(node instanceof InMemoryDirectory.Dir)) {
       return Errno.NOTDIR;
+    }
+    // a directory cannot be written (as open(2) answers O_WRONLY on one); a file of the read-only
+    // tree opens with the rights it can have, as before
+    if (node instanceof InMemoryDirectory.Dir && (rightsBase & RIGHTS_WRITING) != 0) {
+      return Errno.ISDIR;
     }
     if (fds.size() >= MAX_OPEN_FDS) {
       return Errno.MFILE;
