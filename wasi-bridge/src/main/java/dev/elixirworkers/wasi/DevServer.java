@@ -202,8 +202,7 @@ public final class DevServer implements AutoCloseable {
           response = wrongHost(host);
         } else if (declaredLength > options.maxBodyBytes()) {
           // refused before a byte of the body is read
-          response =
-              RequestFailure.requestBodyTooLarge(options.maxBodyBytes()).response();
+          response = RequestFailure.requestBodyTooLarge(options.maxBodyBytes()).response();
         } else {
           byte[] body = readBody(exchange, thread);
           if (body == null) {
@@ -212,8 +211,7 @@ public final class DevServer implements AutoCloseable {
             return;
           }
           if (body.length > options.maxBodyBytes()) {
-            response =
-                RequestFailure.requestBodyTooLarge(options.maxBodyBytes()).response();
+            response = RequestFailure.requestBodyTooLarge(options.maxBodyBytes()).response();
           } else {
             worker = exchange(toRequest(exchange, body));
             response =

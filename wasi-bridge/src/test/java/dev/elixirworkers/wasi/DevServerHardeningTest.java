@@ -171,8 +171,7 @@ class DevServerHardeningTest {
               "POST /echo HTTP/1.1\r\nHost: localhost\r\nContent-Length: 1000000000\r\n\r\n");
 
       assertEquals(413, response.status(), response.toString());
-      assertEquals(
-          RequestFailure.requestBodyTooLarge(16).message(), response.body());
+      assertEquals(RequestFailure.requestBodyTooLarge(16).message(), response.body());
       DevServerTest.awaitLine(log, line -> line.matches("POST /echo 413 \\d+ ms"));
     }
   }
