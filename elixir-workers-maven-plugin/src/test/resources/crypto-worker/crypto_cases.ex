@@ -30,18 +30,23 @@ defmodule CryptoCases do
       {"md5 empty", :crypto.hash(:md5, ""), "d41d8cd98f00b204e9800998ecf8427e"},
       {"md5 a", :crypto.hash(:md5, "a"), "0cc175b9c0f1b6a831c399e269772661"},
       {"md5 abc", :crypto.hash(:md5, abc), "900150983cd24fb0d6963f7d28e17f72"},
-      {"md5 message digest", :crypto.hash(:md5, "message digest"), "f96b697d7cb7938d525a2f31aaf161d0"},
-      {"md5 alphabet", :crypto.hash(:md5, "abcdefghijklmnopqrstuvwxyz"), "c3fcd3d76192e4007dfb496cca67e13b"},
+      {"md5 message digest", :crypto.hash(:md5, "message digest"),
+       "f96b697d7cb7938d525a2f31aaf161d0"},
+      {"md5 alphabet", :crypto.hash(:md5, "abcdefghijklmnopqrstuvwxyz"),
+       "c3fcd3d76192e4007dfb496cca67e13b"},
       {"md5 alphanumeric",
        :crypto.hash(:md5, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"),
        "d174ab98d277d9f5a5611c2c9f419d9f"},
-      {"md5 digits",
-       :crypto.hash(:md5, :binary.copy("1234567890", 8)), "57edf4a22be3c955ac49da2e2107b67a"},
+      {"md5 digits", :crypto.hash(:md5, :binary.copy("1234567890", 8)),
+       "57edf4a22be3c955ac49da2e2107b67a"},
       # FIPS 180-4 examples (NIST CSRC "Examples with Intermediate Values")
       {"sha1 abc", :crypto.hash(:sha, abc), "a9993e364706816aba3e25717850c26c9cd0d89d"},
-      {"sha1 two blocks", :crypto.hash(:sha, two_blocks), "84983e441c3bd26ebaae4aa1f95129e5e54670f1"},
-      {"sha1 million a", :crypto.hash(:sha, million_a()), "34aa973cd4c4daa4f61eeb2bdbad27316534016f"},
-      {"sha224 abc", :crypto.hash(:sha224, abc), "23097d223405d8228642a477bda255b32aadbce4bda0b3f7e36c9da7"},
+      {"sha1 two blocks", :crypto.hash(:sha, two_blocks),
+       "84983e441c3bd26ebaae4aa1f95129e5e54670f1"},
+      {"sha1 million a", :crypto.hash(:sha, million_a()),
+       "34aa973cd4c4daa4f61eeb2bdbad27316534016f"},
+      {"sha224 abc", :crypto.hash(:sha224, abc),
+       "23097d223405d8228642a477bda255b32aadbce4bda0b3f7e36c9da7"},
       {"sha224 two blocks", :crypto.hash(:sha224, two_blocks),
        "75388b16512776cc5dba5da1fd890150b0c6455cb4f58b1952522525"},
       {"sha256 abc", :crypto.hash(:sha256, abc),
@@ -63,20 +68,27 @@ defmodule CryptoCases do
       {"sha512 million a", :crypto.hash(:sha512, million_a()),
        "e718483d0ce769644e2e42c7bc15b4638e1f98b13b2044285632a803afa973ebde0ff244877ea60a4cb0432ce577c31beb009c5c2c49aa2e4eadb217ad8cc09b"},
       # the same through hash_init/update/final, fed in pieces
-      {"sha256 two blocks in pieces", incremental(:sha256, ["abcdbcdecdefdefgefgh", "fghighijhijkijkljklmklmnlmnomnopnopq"]),
+      {"sha256 two blocks in pieces",
+       incremental(:sha256, ["abcdbcdecdefdefgefgh", "fghighijhijkijkljklmklmnlmnomnopnopq"]),
        "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"},
-      {"sha512 long in pieces", incremental(:sha512, [binary_part(long, 0, 100), [binary_part(long, 100, 12)]]),
+      {"sha512 long in pieces",
+       incremental(:sha512, [binary_part(long, 0, 100), [binary_part(long, 100, 12)]]),
        "8e959b75dae313da8cf4f72814fc143f8f7779c6eb9f7fa17299aeadb6889018501d289e4900f7e4331b99dec4b5433ac7d329eeb6dd26545e96e55b874be909"},
       # RFC 2202 (HMAC-MD5, HMAC-SHA-1)
       {"rfc2202 md5 1", :crypto.mac(:hmac, :md5, :binary.copy(<<0x0B>>, 16), "Hi There"),
        "9294727a3638bb1c13f48ef8158bfc9d"},
       {"rfc2202 md5 2", :crypto.mac(:hmac, :md5, "Jefe", "what do ya want for nothing?"),
        "750c783e6ab0b503eaa86e310a5db738"},
-      {"rfc2202 md5 3", :crypto.mac(:hmac, :md5, :binary.copy(<<0xAA>>, 16), :binary.copy(<<0xDD>>, 50)),
+      {"rfc2202 md5 3",
+       :crypto.mac(:hmac, :md5, :binary.copy(<<0xAA>>, 16), :binary.copy(<<0xDD>>, 50)),
        "56be34521d144c88dbb8c733f0e8b3f6"},
       {"rfc2202 md5 6",
-       :crypto.mac(:hmac, :md5, :binary.copy(<<0xAA>>, 80), "Test Using Larger Than Block-Size Key - Hash Key First"),
-       "6b1ab7fe4bd7bf8f0b62e6ce61b9d0cd"},
+       :crypto.mac(
+         :hmac,
+         :md5,
+         :binary.copy(<<0xAA>>, 80),
+         "Test Using Larger Than Block-Size Key - Hash Key First"
+       ), "6b1ab7fe4bd7bf8f0b62e6ce61b9d0cd"},
       {"rfc2202 sha1 1", :crypto.mac(:hmac, :sha, :binary.copy(<<0x0B>>, 20), "Hi There"),
        "b617318655057264e28bc0b6fb378c8ef146be00"},
       {"rfc2202 sha1 2", :crypto.mac(:hmac, :sha, "Jefe", "what do ya want for nothing?"),
@@ -85,9 +97,12 @@ defmodule CryptoCases do
        :crypto.macN(:hmac, :sha, :binary.copy(<<0x0C>>, 20), "Test With Truncation", 12),
        "4c1a03424b55e07fe7f27be1"},
       {"rfc2202 sha1 7",
-       :crypto.mac(:hmac, :sha, :binary.copy(<<0xAA>>, 80),
-         "Test Using Larger Than Block-Size Key and Larger Than One Block-Size Data"),
-       "e8e99d0f45237d786d6bbaa7965c7808bbff1a91"},
+       :crypto.mac(
+         :hmac,
+         :sha,
+         :binary.copy(<<0xAA>>, 80),
+         "Test Using Larger Than Block-Size Key and Larger Than One Block-Size Data"
+       ), "e8e99d0f45237d786d6bbaa7965c7808bbff1a91"},
       # RFC 4231 (HMAC-SHA-224/256/384/512), test cases 1, 2, 5 (truncated to 128 bits), 6, 7
       {"rfc4231 1 sha224", :crypto.mac(:hmac, :sha224, :binary.copy(<<0x0B>>, 20), "Hi There"),
        "896fb1128abbdf196832107cd49df33f47b4b1169912ba4f53684b22"},
@@ -105,36 +120,62 @@ defmodule CryptoCases do
        :crypto.macN(:hmac, :sha256, :binary.copy(<<0x0C>>, 20), "Test With Truncation", 16),
        "a3b6167473100ee06e0c796c2955552b"},
       {"rfc4231 6 sha256",
-       :crypto.mac(:hmac, :sha256, :binary.copy(<<0xAA>>, 131), "Test Using Larger Than Block-Size Key - Hash Key First"),
-       "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54"},
+       :crypto.mac(
+         :hmac,
+         :sha256,
+         :binary.copy(<<0xAA>>, 131),
+         "Test Using Larger Than Block-Size Key - Hash Key First"
+       ), "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54"},
       {"rfc4231 6 sha384",
-       :crypto.mac(:hmac, :sha384, :binary.copy(<<0xAA>>, 131), "Test Using Larger Than Block-Size Key - Hash Key First"),
+       :crypto.mac(
+         :hmac,
+         :sha384,
+         :binary.copy(<<0xAA>>, 131),
+         "Test Using Larger Than Block-Size Key - Hash Key First"
+       ),
        "4ece084485813e9088d2c63a041bc5b44f9ef1012a2b588f3cd11f05033ac4c60c2ef6ab4030fe8296248df163f44952"},
       {"rfc4231 7 sha512",
-       :crypto.mac(:hmac, :sha512, :binary.copy(<<0xAA>>, 131),
-         "This is a test using a larger than block-size key and a larger than block-size data. The key needs to be hashed before being used by the HMAC algorithm."),
+       :crypto.mac(
+         :hmac,
+         :sha512,
+         :binary.copy(<<0xAA>>, 131),
+         "This is a test using a larger than block-size key and a larger than block-size data. The key needs to be hashed before being used by the HMAC algorithm."
+       ),
        "e37b6a775dc87dbaa4dfa9f96e5e3ffddebd71f8867289865df5a32d20cdc944b6022cac3c4982b10d5eeb55c3e4de15134676fb6de0446065c97440fa8c6a58"},
       # RFC 6070 (PBKDF2-HMAC-SHA1)
-      {"rfc6070 1", :crypto.pbkdf2_hmac(:sha, "password", "salt", 1, 20), "0c60c80f961f0e71f3a9b524af6012062fe037a6"},
-      {"rfc6070 2", :crypto.pbkdf2_hmac(:sha, "password", "salt", 2, 20), "ea6c014dc72d6f8ccd1ed92ace1d41f0d8de8957"},
-      {"rfc6070 3", :crypto.pbkdf2_hmac(:sha, "password", "salt", 4096, 20), "4b007901b765489abead49d926f721d065a429c1"},
+      {"rfc6070 1", :crypto.pbkdf2_hmac(:sha, "password", "salt", 1, 20),
+       "0c60c80f961f0e71f3a9b524af6012062fe037a6"},
+      {"rfc6070 2", :crypto.pbkdf2_hmac(:sha, "password", "salt", 2, 20),
+       "ea6c014dc72d6f8ccd1ed92ace1d41f0d8de8957"},
+      {"rfc6070 3", :crypto.pbkdf2_hmac(:sha, "password", "salt", 4096, 20),
+       "4b007901b765489abead49d926f721d065a429c1"},
       {"rfc6070 5",
-       :crypto.pbkdf2_hmac(:sha, "passwordPASSWORDpassword", "saltSALTsaltSALTsaltSALTsaltSALTsalt", 4096, 25),
-       "3d2eec4fe41c849b80c8d83662c0e44a8b291a964cf2f07038"},
-      {"rfc6070 6", :crypto.pbkdf2_hmac(:sha, "pass\0word", "sa\0lt", 4096, 16), "56fa6aa75548099dcc37d7f03425e0c3"},
+       :crypto.pbkdf2_hmac(
+         :sha,
+         "passwordPASSWORDpassword",
+         "saltSALTsaltSALTsaltSALTsaltSALTsalt",
+         4096,
+         25
+       ), "3d2eec4fe41c849b80c8d83662c0e44a8b291a964cf2f07038"},
+      {"rfc6070 6", :crypto.pbkdf2_hmac(:sha, "pass\0word", "sa\0lt", 4096, 16),
+       "56fa6aa75548099dcc37d7f03425e0c3"},
       # PBKDF2-HMAC-SHA256 (RFC 7914, section 11)
       {"pbkdf2 sha256 1", :crypto.pbkdf2_hmac(:sha256, "passwd", "salt", 1, 64),
        "55ac046e56e3089fec1691c22544b605f94185216dde0465e68b9d57c20dacbc49ca9cccf179b645991664b39d77ef317c71b845b1e30bd509112041d3a19783"},
       # the webhook of the issue: a Stripe-style signature checked with hash_equals
-      {"hash_equals same", bool(:crypto.hash_equals(:crypto.hash(:sha256, "a"), :crypto.hash(:sha256, "a"))), "74727565"},
-      {"hash_equals different", bool(:crypto.hash_equals(:crypto.hash(:sha256, "a"), :crypto.hash(:sha256, "b"))),
+      {"hash_equals same",
+       bool(:crypto.hash_equals(:crypto.hash(:sha256, "a"), :crypto.hash(:sha256, "a"))),
+       "74727565"},
+      {"hash_equals different",
+       bool(:crypto.hash_equals(:crypto.hash(:sha256, "a"), :crypto.hash(:sha256, "b"))),
        "66616c7365"}
     ]
   end
 
   defp bool(value), do: :erlang.atom_to_binary(value)
 
-  defp incremental(algorithm, pieces), do: :crypto.hash_final(feed(:crypto.hash_init(algorithm), pieces))
+  defp incremental(algorithm, pieces),
+    do: :crypto.hash_final(feed(:crypto.hash_init(algorithm), pieces))
 
   defp feed(state, []), do: state
   defp feed(state, [piece | rest]), do: feed(:crypto.hash_update(state, piece), rest)
@@ -214,13 +255,31 @@ defmodule CryptoCases do
     lines = [
       [prefix, "hash ", hex(digest), "\n"],
       [prefix, "iolist ", hex(:crypto.hash(algorithm, [first, [second]])), "\n"],
-      [prefix, "final ", hex(:crypto.hash_final(s2)), " ", hex(:crypto.hash_final(s2_again)), "\n"],
+      [
+        prefix,
+        "final ",
+        hex(:crypto.hash_final(s2)),
+        " ",
+        hex(:crypto.hash_final(s2_again)),
+        "\n"
+      ],
       [prefix, "first ", hex(:crypto.hash_final(s1)), " ", hex(:crypto.hash_final(s0)), "\n"],
       [prefix, "mac ", hex(mac), "\n"],
       [prefix, "macN ", hex(:crypto.macN(:hmac, algorithm, [key], data, mac_size)), "\n"],
-      [prefix, "pbkdf2 ", pbkdf2(algorithm, password, salt, iterations + 1, key_length + 1), "\n"],
-      [prefix, "equals ", bool(:crypto.hash_equals(digest, :crypto.hash(algorithm, data))), " ",
-       bool(:crypto.hash_equals(mac, :crypto.mac(:hmac, algorithm, [key, "x"], data))), "\n"]
+      [
+        prefix,
+        "pbkdf2 ",
+        pbkdf2(algorithm, password, salt, iterations + 1, key_length + 1),
+        "\n"
+      ],
+      [
+        prefix,
+        "equals ",
+        bool(:crypto.hash_equals(digest, :crypto.hash(algorithm, data))),
+        " ",
+        bool(:crypto.hash_equals(mac, :crypto.mac(:hmac, algorithm, [key, "x"], data))),
+        "\n"
+      ]
     ]
 
     algorithm_cases(rest, n, data, state, [lines | acc])

@@ -71,8 +71,12 @@ defmodule CryptoWorker.Handlers do
     with ["t=" <> timestamp, "v1=" <> signature] <-
            :binary.split(req_header(conn, "stripe-signature", ""), ","),
          expected =
-           Base.encode16(:crypto.mac(:hmac, :sha256, secret, [timestamp, ".", conn.body]), case: :lower),
-         true <- byte_size(signature) == byte_size(expected) and :crypto.hash_equals(signature, expected) do
+           Base.encode16(:crypto.mac(:hmac, :sha256, secret, [timestamp, ".", conn.body]),
+             case: :lower
+           ),
+         true <-
+           byte_size(signature) == byte_size(expected) and
+             :crypto.hash_equals(signature, expected) do
       text(conn, 200, "verified")
     else
       _ -> text(conn, 400, "bad signature")
@@ -83,7 +87,11 @@ defmodule CryptoWorker.Handlers do
     mib = :binary.copy(<<"0123456789abcdef">>, 65_536)
     payload = :binary.copy("{\"id\":\"evt_1\"}", 147)
     sha256_us = best(5, fn -> :crypto.hash(:sha256, mib) end)
-    hmac_us = best(5, fn -> repeat(1000, fn -> :crypto.mac(:hmac, :sha256, "whsec_test_secret", payload) end) end) / 1000
+
+    hmac_us =
+      best(5, fn ->
+        repeat(1000, fn -> :crypto.mac(:hmac, :sha256, "whsec_test_secret", payload) end)
+      end) / 1000
 
     text(
       conn,

@@ -244,6 +244,66 @@ class CryptoVmTest {
   }
 
   @Test
+  void theJavaScriptHostUnderNodeAnswersAsTheJvmHostDoes() throws Exception {
+    long seed = new Random().nextInt(Integer.MAX_VALUE);
+    List<String> paths =
+        List.of("/vectors", "/differential/" + seed, "/errors", "/random", "/random");
+    List<String> answers = node(paths);
+    for (int i = 0; i < 3; i++) {
+      assertEquals(get(paths.get(i)).bodyText(), answers.get(i), paths.get(i) + " under node");
+    }
+    Map<String, String> first = fields(answers.get(3));
+    Map<String, String> second = fields(answers.get(4));
+    assertNotEquals(first.get("strong_rand_bytes"), second.get("strong_rand_bytes"));
+    assertNotEquals(first.get("uniform"), second.get("uniform"));
+    assertEquals(fields(get("/random").bodyText()).get("seeded"), first.get("seeded"));
+  }
+
+  /** The bodies of 200 answers to GET {@code paths} through worker/'s WorkerHost under node. */
+  private static List<String> node(List<String> paths) throws Exception {
+    Path host =
+        Path.of("..", "worker", "src", "main", "js", "host.js").toAbsolutePath().normalize();
+    Path script = Files.createTempFile("crypto-node", ".mjs");
+    StringBuilder urls = new StringBuilder("[");
+    for (String path : paths) {
+      urls.append(urls.length() > 1 ? "," : "")
+          .append("\"http://localhost")
+          .append(path)
+          .append('"');
+    }
+    urls.append(']');
+    Files.writeString(
+        script,
+        String.join(
+            "\n",
+            "import { existsSync, readFileSync } from 'node:fs';",
+            "import { WorkerHost } from '" + host.toUri() + "';",
+            "const dir = process.argv[2];",
+            "const module = new WebAssembly.Module(readFileSync(dir + '/atomvm.wasm'));",
+            "const app = existsSync(dir + '/app.avm') ? readFileSync(dir + '/app.avm') : undefined;",
+            "const host = new WorkerHost({ module, app, log: { log() {}, error() {} } });",
+            "const out = [];",
+            "for (const url of " + urls + ") {",
+            "  const res = await host.handle({ method: 'GET', url, headers: [],"
+                + " body: new Uint8Array(0), cf: {} });",
+            "  if (res.status !== 200) throw new Error(url + ': ' + res.status);",
+            "  out.push(Buffer.from(res.body).toString('utf8'));",
+            "}",
+            "console.log(JSON.stringify(out));",
+            ""));
+    ProcessRunner.Result node =
+        ProcessRunner.run(
+            List.of("node", script.toString(), worker.workerDirectory().toString()),
+            Duration.ofMinutes(3));
+    Files.deleteIfExists(script);
+    assertEquals(0, node.exitCode(), node.failure(40));
+    // the script's one line of JSON comes last: node's warnings, if any, come before it
+    return Arrays.asList(
+        new com.fasterxml.jackson.databind.ObjectMapper()
+            .readValue(node.tail(1).get(0), String[].class));
+  }
+
+  @Test
   void theBudgetsAreMeasuredInsideTheVm() {
     Map<String, String> figures = fields(get("/bench").bodyText());
     System.out.println("CryptoVmTest: inside the VM (JVM host): " + figures);
