@@ -107,7 +107,7 @@ static term raise_described(Context *ctx, term kind, int line, const char *descr
 #define RAISE_NOTSUP_DESCRIBED(description) \
     return raise_described(ctx, globalcontext_make_atom(ctx->global, ATOM_STR("\x6", "notsup")), __LINE__, description)
 
-/* The hash an atom names, or -1 (then *error is what to raise: 0 badarg, 1 notsup). */
+/* The hash an atom names, or -1; then *missing is 1 for a digest OTP has and this VM lacks (notsup). */
 static int hash_type_of(Context *ctx, term type, int *missing)
 {
     if (!term_is_atom(type)) {
