@@ -15,6 +15,7 @@ defmodule CryptoWorker.Router do
   get "/errors", CryptoWorker.Handlers, :errors
   get "/random", CryptoWorker.Handlers, :random
   get "/missing", CryptoWorker.Handlers, :missing
+  get "/notsup", CryptoWorker.Handlers, :notsup
   get "/bench", CryptoWorker.Handlers, :bench
   post "/webhook", CryptoWorker.Handlers, :webhook
 end
@@ -40,7 +41,8 @@ defmodule CryptoWorker.Handlers do
       "bytes " <> CryptoCases.hex(:rand.bytes(8)),
       "enum_random " <> Integer.to_string(Enum.random(1..1_000_000_000)),
       "shuffle " <> Enum.map_join(Enum.shuffle(1..12), ",", &Integer.to_string/1),
-      "seeded " <> seeded()
+      "seeded " <> seeded(),
+      "reseeded " <> reseeded()
     ]
 
     text(conn, 200, Enum.join(lines, "\n"))
@@ -50,6 +52,24 @@ defmodule CryptoWorker.Handlers do
   defp seeded do
     :rand.seed(:exsss, {1, 2, 3})
     Enum.map_join(1..3, ",", fn _ -> Integer.to_string(:rand.uniform(1000)) end)
+  end
+
+  # a seed for a named algorithm is drawn afresh, as OTP's is
+  defp reseeded do
+    :rand.seed(:exrop)
+    Integer.to_string(:rand.uniform(1_000_000_000))
+  end
+
+  # a digest OTP has and the VM does not
+  def notsup(conn) do
+    outcome =
+      try do
+        :crypto.hash(:sha3_256, "a")
+      catch
+        kind, reason -> {kind, reason}
+      end
+
+    text(conn, 200, inspect(outcome))
   end
 
   def missing(conn) do

@@ -154,7 +154,8 @@ class CryptoVmTest {
             "uniform_real",
             "bytes",
             "enum_random",
-            "shuffle")) {
+            "shuffle",
+            "reseeded")) {
       assertTrue(first.containsKey(drawn), first.toString());
       assertNotEquals(first.get(drawn), second.get(drawn), drawn);
     }
@@ -216,6 +217,13 @@ class CryptoVmTest {
             "rand:uniform/1")) {
       assertFalse(reported.contains(available), available + " reported: " + reported);
     }
+  }
+
+  @Test
+  void aDigestOtpHasAndTheVmLacksIsNotSupportedAndSaysWhichItHas() {
+    String outcome = get("/notsup").bodyText();
+    assertTrue(outcome.startsWith("{:error, {:notsup, {'crypto_nifs.c', "), outcome);
+    assertTrue(outcome.contains("md5, sha, sha224, sha256, sha384 and sha512"), outcome);
   }
 
   @Test
