@@ -40,6 +40,7 @@
 #include <sys/random.h>
 #include <unistd.h>
 
+#include "crypto_nifs.h"
 #include "frame_json.h"
 #include "otp_bifs.h"
 #include "platform_defaultatoms.h"
@@ -474,6 +475,15 @@ static const struct PlatformNif platform_nifs[] = {
     { "lists:flatten/2", &lists_flatten_2_nif },
     { "maps:take/2", &maps_take_nif },
     { "maps:update/3", &maps_update_3_nif },
+    { "crypto:hash/2", &crypto_hash_nif },
+    { "crypto:hash_init/1", &crypto_hash_init_nif },
+    { "crypto:hash_update/2", &crypto_hash_update_nif },
+    { "crypto:hash_final/1", &crypto_hash_final_nif },
+    { "crypto:mac/4", &crypto_mac_nif },
+    { "crypto:macN/5", &crypto_macn_nif },
+    { "crypto:hash_equals/2", &crypto_hash_equals_nif },
+    { "crypto:pbkdf2_hmac/5", &crypto_pbkdf2_hmac_nif },
+    { "crypto:strong_rand_bytes/1", &crypto_strong_rand_bytes_nif },
     { "elixir_workers_host:read_request/0", &host_read_request_nif },
     { "elixir_workers_host:write_response/1", &host_write_response_nif },
     { "elixir_workers_host:log/1", &host_log_nif },

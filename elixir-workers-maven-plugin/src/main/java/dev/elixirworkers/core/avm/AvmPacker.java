@@ -431,7 +431,9 @@ public final class AvmPacker {
     /** A call of {@code module:function/arity} (or a fun of it) from {@code via}. */
     private void call(String called, Reason reason, String via) {
       String replacement =
-          reason == Reason.IMPORT || reason == Reason.FUN_LITERAL ? replacements.get(called) : null;
+          reason == Reason.IMPORT || reason == Reason.FUN_LITERAL
+              ? FunctionReplacement.replacementFor(replacements, via, called)
+              : null;
       String mfa = replacement == null || replacement.startsWith(via + ":") ? called : replacement;
       if (isNative(mfa)) {
         return; // the replacement's own call of the native original
@@ -521,7 +523,8 @@ public final class AvmPacker {
       if (function.equals(WHOLE_MODULE)) {
         for (BeamFile.Import imported : beam.imports()) {
           String mfa = imported.module() + ":" + imported.function() + "/" + imported.arity();
-          if (!isNative(mfa) || replacements.containsKey(mfa)) {
+          if (!isNative(mfa)
+              || FunctionReplacement.replacementFor(replacements, module, mfa) != null) {
             call(mfa, Reason.IMPORT, module);
           }
         }
@@ -546,7 +549,8 @@ public final class AvmPacker {
         reach(module, local);
       }
       for (String mfa : fn.externals()) {
-        if (!isNative(mfa) || replacements.containsKey(mfa)) {
+        if (!isNative(mfa)
+            || FunctionReplacement.replacementFor(replacements, module, mfa) != null) {
           call(mfa, Reason.IMPORT, module);
         }
       }

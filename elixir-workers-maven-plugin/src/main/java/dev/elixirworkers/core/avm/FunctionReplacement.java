@@ -31,10 +31,25 @@ import java.util.Set;
  * elixir_workers_float:round/2} (its import table) and so does a {@code &Float.round/2} it loads
  * (the external funs in its literal table). The declaring module's own calls and funs are left
  * alone, so it may call the original for the cases it does not handle.
+ *
+ * <p>A replacement can also be confined to the calls one module makes, for a function that is fine
+ * everywhere but in that module (or missing, and only that module's use of it can be met another
+ * way):
+ *
+ * <pre>
+ * -elixir_workers_replaces_in([{rand, [{erlang, phash2, 1}]}]).
+ * </pre>
+ *
+ * <p>Only {@code rand}'s imports of {@code erlang:phash2/1} then run the stand-in's {@code
+ * phash2/1}; such a key is {@link #inModule}{@code ("rand", "erlang:phash2/1")}, and it wins over a
+ * replacement of the same function everywhere.
  */
 final class FunctionReplacement {
   /** The attribute a stand-in declares its replacements with. */
   static final String ATTRIBUTE = "elixir_workers_replaces";
+
+  /** The attribute of a replacement confined to one module's calls. */
+  static final String ATTRIBUTE_IN = "elixir_workers_replaces_in";
 
   private static final Set<Integer> BIF_OPCODES =
       Set.of(
@@ -69,6 +84,26 @@ final class FunctionReplacement {
         for (Object function : functions) {
           replaced.add(original(beam, function));
         }
+      } else if (entry instanceof ExternalTerms.Tuple t
+          && t.elements().size() == 2
+          && t.elements().get(0).equals(new ExternalTerms.Atom(ATTRIBUTE_IN))
+          && t.elements().get(1) instanceof List<?> scopes) {
+        for (Object scope : scopes) {
+          if (!(scope instanceof ExternalTerms.Tuple s
+              && s.elements().size() == 2
+              && s.elements().get(0) instanceof ExternalTerms.Atom caller
+              && s.elements().get(1) instanceof List<?> functions)) {
+            throw new PackException(
+                beam.origin()
+                    + ": -"
+                    + ATTRIBUTE_IN
+                    + " takes a list of {CallingModule, [{Module, Function, Arity}]}, not "
+                    + ExternalTerms.text(scope));
+          }
+          for (Object function : functions) {
+            replaced.add(inModule(caller.name(), original(beam, function)));
+          }
+        }
       }
     }
     Map<String, String> result = new LinkedHashMap<>();
@@ -89,6 +124,17 @@ final class FunctionReplacement {
       result.put(original, beam.module() + ":" + name);
     }
     return result;
+  }
+
+  /** The key of a replacement of {@code mfa} in the calls {@code caller} makes, and only those. */
+  static String inModule(String caller, String mfa) {
+    return caller + " " + mfa;
+  }
+
+  /** What a call of {@code mfa} made by {@code caller} runs instead, or null. */
+  static String replacementFor(Map<String, String> replacements, String caller, String mfa) {
+    String confined = replacements.get(inModule(caller, mfa));
+    return confined != null ? confined : replacements.get(mfa);
   }
 
   private static String original(BeamFile beam, Object function) {
@@ -119,7 +165,10 @@ final class FunctionReplacement {
     for (int i = 0; i < imports.size(); i++) {
       BeamFile.Import imported = imports.get(i);
       String replacement =
-          replacements.get(imported.module() + ":" + imported.function() + "/" + imported.arity());
+          replacementFor(
+              replacements,
+              beam.module(),
+              imported.module() + ":" + imported.function() + "/" + imported.arity());
       if (replacement == null || replacement.startsWith(beam.module() + ":")) {
         continue;
       }
@@ -150,7 +199,7 @@ final class FunctionReplacement {
           ExternalTerms.withExportFunsReplaced(
               literal,
               mfa -> {
-                String replacement = replacements.get(mfa);
+                String replacement = replacementFor(replacements, beam.module(), mfa);
                 return replacement == null || replacement.startsWith(beam.module() + ":")
                     ? null
                     : replacement;

@@ -433,6 +433,59 @@ class AvmPackerTest {
   }
 
   @Test
+  void aReplacementConfinedToOneModuleRunsOnlyForThatModulesCalls() {
+    PackResult result =
+        pack(
+            PackRequest.builder("s")
+                .input(
+                    erlModules(
+                        "replacement-in",
+                        "-module(s).\n-export([start/0]).\nstart() -> {mid:go(), lib:unused()}.",
+                        "-module(mid).\n-export([go/0]).\ngo() -> lib:unused().",
+                        "-module(better).\n-elixir_workers_replaces_in([{mid, [{lib, unused, 0}]}]).\n"
+                            + "-export([unused/0]).\nunused() -> lib:used().",
+                        LIB,
+                        ONLY_UNUSED)));
+    AvmArchive archive = AvmArchive.parse(result.archive(), "packed");
+    java.util.Map<String, BeamFile> beams = new java.util.TreeMap<>();
+    archive.sections().stream()
+        .filter(section -> section.name().endsWith(".beam"))
+        .forEach(
+            section -> beams.put(section.name(), BeamFile.parse(section.data(), section.name())));
+    // mid's call runs better:unused/0, s's call still runs lib's own
+    assertTrue(
+        beams.get("mid.beam").imports().contains(new BeamFile.Import("better", "unused", 0)),
+        beams.get("mid.beam").imports().toString());
+    assertFalse(
+        beams.get("mid.beam").imports().contains(new BeamFile.Import("lib", "unused", 0)),
+        beams.get("mid.beam").imports().toString());
+    assertTrue(
+        beams.get("s.beam").imports().contains(new BeamFile.Import("lib", "unused", 0)),
+        beams.get("s.beam").imports().toString());
+    assertTrue(result.moduleNames().contains("better"), result.moduleNames().toString());
+  }
+
+  @Test
+  void aConfinedReplacementOfAMissingFunctionIsNoLongerAFailingCall() {
+    PackResult result =
+        pack(
+            PackRequest.builder("s")
+                .input(
+                    erlModules(
+                        "replacement-in-missing",
+                        "-module(s).\n-export([start/0]).\nstart() -> {mid:go(), other:go()}.",
+                        "-module(mid).\n-export([go/0]).\ngo() -> nowhere:hash(1).",
+                        "-module(other).\n-export([go/0]).\ngo() -> nowhere:hash(2).",
+                        "-module(better).\n-elixir_workers_replaces_in([{mid, [{nowhere, hash, 1}]}]).\n"
+                            + "-export([hash/1]).\nhash(_) -> 7.",
+                        LIB,
+                        ONLY_UNUSED)));
+    // only other's call is left to fail
+    assertEquals(
+        List.of("s:start/0", "other:go/0"), result.unsatisfiedCalls().get("nowhere:hash/1"));
+  }
+
+  @Test
   void anExternalFunOfAReplacedFunctionRunsTheReplacementToo() {
     PackResult result =
         pack(

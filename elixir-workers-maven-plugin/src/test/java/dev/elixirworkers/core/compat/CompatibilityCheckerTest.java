@@ -239,6 +239,28 @@ class CompatibilityCheckerTest {
   }
 
   @Test
+  void theShippedAdapterHasTheCryptoNifsAndNoOtherCryptoFunction() {
+    Path adapter = AdapterSources.extractTo(work.resolve("shipped-adapter-crypto"));
+    Set<String> platform = AtomVmNatives.withPlatform(Set.of(), adapter).keys();
+
+    for (String nif :
+        List.of(
+            "crypto:hash/2",
+            "crypto:hash_init/1",
+            "crypto:hash_update/2",
+            "crypto:hash_final/1",
+            "crypto:mac/4",
+            "crypto:macN/5",
+            "crypto:hash_equals/2",
+            "crypto:pbkdf2_hmac/5",
+            "crypto:strong_rand_bytes/1")) {
+      assertTrue(platform.contains(nif), nif + " in " + platform);
+    }
+    // the rest of crypto stays a NIF stub of AtomVM's crypto module: reported, undef when called
+    assertFalse(platform.contains("crypto:crypto_one_time/4"), platform.toString());
+  }
+
+  @Test
   void aModuleWithoutProblemsHasNoFindings() {
     CompatibilityChecker.Report report =
         CompatibilityChecker.forInputs(natives, List.of(app, stdlib))
