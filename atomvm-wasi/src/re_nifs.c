@@ -34,13 +34,13 @@
 
 #include "regex_engine.h"
 
+#include <atom_table.h>
 #include <context.h>
 #include <defaultatoms.h>
 #include <globalcontext.h>
 #include <interop.h>
 #include <memory.h>
 #include <nifs.h>
-#include <atom_table.h>
 #include <term.h>
 
 #include <stdio.h>
@@ -827,7 +827,8 @@ static term make_value(Context *ctx, const struct Options *o, const long *ovecto
                     chars[k++] = b;
                     i++;
                 } else {
-                    int extra = b >= 0xF0 ? 3 : b >= 0xE0 ? 2 : 1;
+                    int extra = b >= 0xF0 ? 3 : b >= 0xE0 ? 2
+                                                          : 1;
                     uint32_t cp = b & (0x3F >> extra);
                     for (int j = 1; j <= extra; j++) {
                         cp = (cp << 6) | (data[i + j] & 0x3F);

@@ -779,7 +779,10 @@ static bool parse_escape(struct Compiler *c, bool in_class, enum EscapeKind *kin
                     c->pos++;
                     digits++;
                 }
-                if (peek(c) != '}' || digits == 0) {
+                if (peek(c) == '}' && digits == 0) {
+                    return fail_at(c, "non-hex character in \\x{} (closing brace missing?)", c->pos);
+                }
+                if (peek(c) != '}') {
                     // PCRE reads \x{ without a closing brace as \x then "{"
                     c->pos = open;
                     *value = 0;
@@ -1496,7 +1499,7 @@ static bool parse_group(struct Compiler *c, uint32_t *flags, bool *quantifiable)
             c->pos++;
             break;
         default:
-            if (b >= '0' && b <= '9') {
+            if ((b >= '0' && b <= '9') || (b == '-' && c->pos + 1 < c->size && c->pattern[c->pos + 1] >= '0' && c->pattern[c->pos + 1] <= '9')) {
                 return fail_at(c, "unsupported: recursion and subroutine calls are not available in the VM's regular expressions", open);
             }
             {
@@ -1634,7 +1637,8 @@ static bool parse_atom_escape(struct Compiler *c, uint32_t flags, bool *quantifi
                 size_t digits_start = c->pos;
                 long group;
                 parse_number(c, &group);
-                if (group < 10 || group <= c->capture_count) {
+                // \8 and \9 are the digits unless that many groups came before
+                if ((group < 8) || group <= c->capture_count) {
                     return emit_backref(c, group, flags, c->pos);
                 }
                 // not a reference: up to three octal digits, else the digits themselves
@@ -1699,7 +1703,7 @@ static bool parse_sequence(struct Compiler *c, uint32_t *flags)
                 }
                 break;
             case '[': {
-                int cls;
+                int cls = 0;
                 if (!parse_class(c, *flags, &cls) || !emit2(c, OP_CLASS, cls)) {
                     return false;
                 }
@@ -1791,18 +1795,8 @@ static bool parse_sequence(struct Compiler *c, uint32_t *flags)
             continue;
         }
         if (!quantifiable) {
-            if (c->code_size == atom_start) {
-                // (?i)* and (?#...)*: nothing before it in this group to repeat
-                return fail_at(c, "nothing to repeat", quantifier_position);
-            }
-            // an assertion repeated: at most once is the same as once
-            if (max == 0) {
-                c->code_size = atom_start;
-            }
-            if (peek(c) == '?' || peek(c) == '+') {
-                c->pos++;
-            }
-            continue;
+            // ^*, \b+, (?i)* as PCRE 8 reads them
+            return fail_at(c, "nothing to repeat", quantifier_position);
         }
         bool greedy = !(*flags & REGEX_UNGREEDY);
         bool possessive = false;
