@@ -37,10 +37,21 @@ defmodule RegexCorpusWorker.Handlers do
   defp run(index, to, acc),
     do: run(index + 1, to, [StdlibCorpus.Capture.encoded(index, StdlibCorpus.Cases.run(index)) | acc])
 
-  # one line per pattern: what Regex.compile/1 answers
+  # one line per pattern: the pattern, then the message and position of Regex.compile/1's error
   def unsupported(conn) do
-    patterns = ["a(?<=b)c", "(?<!x)y", "\\p{Lu}", "(?|a|b)", "(?(1)a|b)", "(?R)", "a\\Kb", "(*SKIP)a"]
-    lines = for pattern <- patterns, do: pattern <> "\t" <> inspect(Regex.compile(pattern)) <> "\n"
+    patterns = ["a(?<=b)c", "(?<!x)y", "ab[\\p{L}]", "\\PL", "(?|a|b)", "(?(1)a|b)", "(?R)", "(a)(?-1)", "a\\Kb", "\\R", "(*SKIP)a"]
+
+    lines =
+      for pattern <- patterns do
+        case Regex.compile(pattern) do
+          {:error, {message, position}} ->
+            [pattern, "\t", :erlang.list_to_binary(message), "\t", :erlang.integer_to_binary(position), "\n"]
+
+          other ->
+            [pattern, "\t", inspect(other), "\n"]
+        end
+      end
+
     text(conn, 200, IO.iodata_to_binary(lines))
   end
 
