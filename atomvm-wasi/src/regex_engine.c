@@ -2506,6 +2506,14 @@ enum RegexResult regex_match(const struct RegexProgram *p, const uint8_t *subjec
         if (p->starts_at_subject_start && !(p->options & REGEX_ANCHORED) && pos != 0) {
             break;
         }
+        // an attempt costs its register reset too: a pattern with many groups
+        // tried at every position of a long subject is bounded as well
+        uint64_t cost = 1 + (uint64_t) p->register_count / 8;
+        if (m.steps < cost) {
+            result = REGEX_STEP_LIMIT;
+            break;
+        }
+        m.steps -= cost;
         for (int i = 0; i < p->register_count; i++) {
             m.registers[i] = -1;
         }
