@@ -135,6 +135,29 @@ class RegexCorpusVmTest {
   }
 
   @Test
+  void theBuildReportsTheLiteralTheEngineCannotCompileAtItsLine() throws Exception {
+    List<String> source =
+        Files.readAllLines(ROOT.resolve("worker/regex_corpus_worker.ex"), StandardCharsets.UTF_8);
+    int line =
+        1
+            + source.indexOf(
+                source.stream().filter(l -> l.contains("~r/(?<=a)b/")).findFirst().orElseThrow());
+    List<String> regexFindings =
+        findings.stream()
+            .map(CompatibilityChecker.Finding::message)
+            .filter(m -> m.contains("cannot be compiled in the VM"))
+            .toList();
+    assertEquals(
+        List.of(
+            "src/main/elixir/regex_corpus_worker.ex:"
+                + line
+                + ": ~r/(?<=a)b/ cannot be compiled in the VM: unsupported: lookbehind assertions"
+                + " (?<= and (?<! are not available in the VM's regular expressions (at position 0);"
+                + " rewrite it with the syntax of docs/regex.md"),
+        regexFindings);
+  }
+
+  @Test
   void aPatternOutsideTheEnginesSyntaxIsACompileErrorNamingIt() {
     // and the build-time check of ~r literals (VmRegexSyntax) finds the same construct there
     String body = get("/unsupported").bodyText();
