@@ -44,6 +44,7 @@
 #include "frame_json.h"
 #include "otp_bifs.h"
 #include "platform_defaultatoms.h"
+#include "re_nifs.h"
 
 #define READ_CHUNK_SIZE 16384
 // getentropy() returns at most this many bytes per call.
@@ -489,6 +490,12 @@ static const struct PlatformNif platform_nifs[] = {
     { "elixir_workers_host:log/1", &host_log_nif },
     { "elixir_workers_host:read_frame/0", &host_read_frame_nif },
     { "elixir_workers_host:json_headers/1", &host_json_headers_nif },
+    { "re:version/0", &re_version_nif },
+    { "re:compile/1", &re_compile_nif },
+    { "re:compile/2", &re_compile_nif },
+    { "re:run/2", &re_run_nif },
+    { "re:run/3", &re_run_nif },
+    { "re:inspect/2", &re_inspect_nif },
 };
 
 const struct Nif *platform_nifs_get_nif(const char *nifname)

@@ -54,6 +54,9 @@ public final class CompatibilityChecker {
      */
     public String message() {
       String where = (line > 0 ? file + ":" + line : file) + ": ";
+      if (call.equals(ModuleCalls.REGEX_LITERAL) && hint != null) {
+        return where + hint;
+      }
       if (!through.isEmpty()) {
         List<String> names = through.stream().map(Mfa::display).toList();
         return where
@@ -145,6 +148,13 @@ public final class CompatibilityChecker {
     int calls = 0;
     for (BeamFile beam : modules) {
       Set<String> seen = new LinkedHashSet<>();
+      for (ModuleCalls.CallSite site :
+          ModuleCalls.unsupportedRegexLiterals(beam, ModuleCalls.unsupportedRegexes(beam))) {
+        if (seen.add(site.file() + ":" + site.line() + ":" + site.problem())) {
+          findings.add(
+              new Finding(site.file(), site.line(), site.target(), beam.module(), site.problem()));
+        }
+      }
       for (ModuleCalls.CallSite site : ModuleCalls.callSites(beam)) {
         calls++;
         if (!available(site.target())

@@ -7,6 +7,7 @@ import dev.elixirworkers.core.beam.ExternalTerms;
 import dev.elixirworkers.core.beam.Instruction;
 import dev.elixirworkers.core.beam.LineTable;
 import dev.elixirworkers.core.beam.Operand;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -27,7 +28,11 @@ import java.util.TreeSet;
  */
 final class ModuleCalls {
   /** One call in a module's code. {@code line} is 0 when unknown. */
-  record CallSite(Mfa target, String file, int line) {}
+  record CallSite(Mfa target, String file, int line, String problem) {
+    CallSite(Mfa target, String file, int line) {
+      this(target, file, line, null);
+    }
+  }
 
   /** Calls, returns and function starts: a literal loaded before one of them is used there. */
   private static final Set<Integer> ENDS_EXPRESSION =
@@ -175,6 +180,104 @@ final class ModuleCalls {
           }
         });
     return stubs;
+  }
+
+  /**
+   * The {@code ~r} literals of {@code beam} that the VM's engine cannot compile, each where it is
+   * loaded: {@code hint} is the finding's text.
+   */
+  static List<CallSite> unsupportedRegexLiterals(BeamFile beam, Map<Integer, String> problems) {
+    List<CallSite> sites = new ArrayList<>();
+    if (problems.isEmpty()) {
+      return sites;
+    }
+    LineTable lines = LineTable.of(beam);
+    Optional<CodeChunk> code = CodeChunk.of(beam);
+    if (code.isEmpty()) {
+      return sites;
+    }
+    int line = 0;
+    String file = lines.file(0);
+    List<Integer> pending = new ArrayList<>();
+    try {
+      for (Instruction instruction : code.get()) {
+        int op = instruction.opcode();
+        boolean isLine = op == BeamOpcodes.LINE || op == BeamOpcodes.EXECUTABLE_LINE;
+        if (isLine) {
+          int item = (int) instruction.operand(0).value();
+          line = lines.line(item);
+          file = lines.fileOfItem(item);
+        }
+        for (Operand operand : instruction.allOperands()) {
+          if (operand.kind() == Operand.Kind.LITERAL
+              && problems.containsKey((int) operand.value())) {
+            pending.add((int) operand.value());
+          }
+        }
+        if (!pending.isEmpty() && (isLine || ENDS_EXPRESSION.contains(op))) {
+          for (int literal : pending) {
+            sites.add(new CallSite(REGEX_LITERAL, file, line, problems.get(literal)));
+          }
+          pending.clear();
+        }
+      }
+    } catch (RuntimeException e) {
+      // unknown or damaged code: what was decoded stands
+    }
+    for (int literal : pending) {
+      sites.add(new CallSite(REGEX_LITERAL, file, line, problems.get(literal)));
+    }
+    return sites;
+  }
+
+  /** What a finding about a {@code ~r} literal names as its call: the sigil's macro. */
+  static final Mfa REGEX_LITERAL = new Mfa("Elixir.Kernel", "sigil_r", 2);
+
+  /**
+   * Literal index -> why the VM's engine rejects the {@code %Regex{}} in it ({@code ~r/…/opts
+   * cannot be compiled in the VM: …}), for the literals holding one it rejects.
+   */
+  static Map<Integer, String> unsupportedRegexes(BeamFile beam) {
+    Map<Integer, String> problems = new HashMap<>();
+    List<byte[]> literals = beam.literals();
+    for (int i = 0; i < literals.size(); i++) {
+      String[] problem = {null};
+      try {
+        ExternalTerms.forEach(
+            ExternalTerms.decode(literals.get(i)),
+            term -> {
+              if (problem[0] == null
+                  && term instanceof Map<?, ?> map
+                  && new ExternalTerms.Atom("Elixir.Regex")
+                      .equals(map.get(new ExternalTerms.Atom("__struct__")))
+                  && map.get(new ExternalTerms.Atom("source")) instanceof byte[] source) {
+                Object opts = map.get(new ExternalTerms.Atom("opts"));
+                boolean extended =
+                    (opts instanceof byte[] letters
+                            && new String(letters, StandardCharsets.ISO_8859_1).contains("x"))
+                        || (opts instanceof List<?> list
+                            && list.contains(new ExternalTerms.Atom("extended")));
+                VmRegexSyntax.check(source, extended)
+                    .ifPresent(
+                        u ->
+                            problem[0] =
+                                "~r/"
+                                    + new String(source, StandardCharsets.UTF_8)
+                                    + "/ cannot be compiled in the VM: "
+                                    + u.message()
+                                    + " (at position "
+                                    + u.position()
+                                    + "); rewrite it with the syntax of docs/regex.md");
+              }
+            });
+      } catch (RuntimeException e) {
+        continue;
+      }
+      if (problem[0] != null) {
+        problems.put(i, problem[0]);
+      }
+    }
+    return problems;
   }
 
   /** Literal index -> the external funs ({@code fun M:F/A}) inside that literal, in term order. */

@@ -35,12 +35,12 @@ public final class StdlibCorpus {
 
   /** Writes {@code StdlibCorpus.Cases} for every expression of the corpus to {@code output}. */
   public static void generate(Path output) {
-    elixir(
-        List.of(
-            "elixir",
-            script("generate.exs"),
-            ROOT.resolve("expressions").toString(),
-            output.toString()));
+    generate(ROOT.resolve("expressions"), output);
+  }
+
+  /** Writes {@code StdlibCorpus.Cases} for the corpus files (*.txt) of {@code expressions}. */
+  public static void generate(Path expressions, Path output) {
+    elixir(List.of("elixir", script("generate.exs"), expressions.toString(), output.toString()));
   }
 
   /** Compiles the support module and the generated cases with the host's elixirc. */
