@@ -11,7 +11,9 @@ defmodule Webhook.Signups do
 
   def create(conn) do
     email = String.trim(conn.body_params["email"] || "")
-    tags = String.split(conn.body_params["tags"] || "", @separator, trim: true)
+
+    tags =
+      (conn.body_params["tags"] || "") |> String.trim() |> String.split(@separator, trim: true)
 
     if Regex.match?(@email, email) do
       %{"local" => local, "domain" => domain} = Regex.named_captures(@name, email)
