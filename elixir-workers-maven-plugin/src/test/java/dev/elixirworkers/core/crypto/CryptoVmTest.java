@@ -222,7 +222,11 @@ class CryptoVmTest {
   @Test
   void aDigestOtpHasAndTheVmLacksIsNotSupportedAndSaysWhichItHas() {
     String outcome = get("/notsup").bodyText();
-    assertTrue(outcome.startsWith("{:error, {:notsup, {'crypto_nifs.c', "), outcome);
+    // a charlist is inspected as 'crypto_nifs.c' by Elixir 1.14, as ~c"crypto_nifs.c" by 1.18
+    assertTrue(
+        outcome.startsWith("{:error, {:notsup, {'crypto_nifs.c', ")
+            || outcome.startsWith("{:error, {:notsup, {~c\"crypto_nifs.c\", "),
+        outcome);
     assertTrue(outcome.contains("md5, sha, sha224, sha256, sha384 and sha512"), outcome);
   }
 
