@@ -568,7 +568,11 @@ static term build_string(struct Build *b)
         }
     }
 
+    // a long string is a refc binary, whose malloc may fail
     term bin = term_create_uninitialized_binary(length, &b->ctx->heap, b->ctx->global);
+    if (UNLIKELY(term_is_invalid_term(bin))) {
+        return bin;
+    }
     uint8_t *out = (uint8_t *) term_binary_data(bin);
     p = b->p;
     while (*p != '"') {
@@ -671,6 +675,10 @@ static term build_object(struct Build *b)
         }
         b->p++; // the key's quote
         term key = build_string(b);
+        if (UNLIKELY(term_is_invalid_term(key))) {
+            free(members);
+            return key;
+        }
         skip_ws(&b->p, b->end);
         b->p++; // ':'
         skip_ws(&b->p, b->end);

@@ -53,8 +53,8 @@ bool frame_json_scan(const char *json, size_t size, unsigned max_depth, size_t *
  * @details The caller has made `heap_size` terms free on the context's heap;
  * no garbage collection happens here.
  *
- * @return the term, or an invalid term when a temporary buffer could not be
- * allocated
+ * @return the term, or an invalid term when memory ran out (a temporary
+ * buffer, or the binary of a long string, could not be allocated)
  */
 term frame_json_build(Context *ctx, const char *json, size_t size);
 

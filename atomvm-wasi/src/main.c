@@ -42,6 +42,8 @@
 
 #include <wasi/api.h>
 
+#include "heap_policy.h"
+
 // The request's process: its minimum heap, in words (run_start()).
 #ifndef REQUEST_HEAP_WORDS
 #define REQUEST_HEAP_WORDS 16384
@@ -235,6 +237,10 @@ static bool run_start(GlobalContext *glb, Module *start_module)
     ctx->heap_growth_strategy = FibonacciHeapGrowth;
     ctx->has_min_heap_size = 1;
     ctx->min_heap_size = REQUEST_HEAP_WORDS;
+    // A request that keeps growing (a list, a deep recursion) then ends as out of memory as
+    // soon as its heap would outgrow what the memory can hold, not when the last collection
+    // fails after many slow ones.
+    heap_policy_limit_request_heap(ctx);
     context_execute_loop(ctx, start_module, "start", 0);
     bool ok = ctx->x[0] == OK_ATOM;
     if (!ok && ctx->exit_reason == NORMAL_ATOM) {

@@ -135,6 +135,17 @@ defmodule ElixirWorkers.Conn do
   defp lower_names([{name, value} | rest]),
     do: [{downcase(name), value} | lower_names(rest)]
 
+  @doc """
+  How logs, error pages and `inspect/1` show a conn: `#ElixirWorkers.Conn<GET /path>`.
+  Nothing else of it (env, headers, cookies, body) is shown: they may hold secrets.
+  """
+  @spec describe(t()) :: binary()
+  def describe(%__MODULE__{method: method, path: path}) do
+    method = if is_binary(method), do: method, else: "?"
+    path = if is_binary(path), do: path, else: "?"
+    <<"#ElixirWorkers.Conn<", method::binary, " ", path::binary, ">">>
+  end
+
   ## Request
 
   @doc "Values of a request header (name in any case), in arrival order."
@@ -490,4 +501,8 @@ defmodule ElixirWorkers.Conn do
   defp values([], _name), do: []
   defp values([{name, value} | rest], name), do: [value | values(rest, name)]
   defp values([_ | rest], name), do: values(rest, name)
+end
+
+defimpl Inspect, for: ElixirWorkers.Conn do
+  def inspect(conn, _opts), do: ElixirWorkers.Conn.describe(conn)
 end

@@ -12,6 +12,7 @@ defmodule ElixirWorkers.AppTest.Router do
   get "/before-send", ElixirWorkers.AppTest.Handlers, :before_send
   get "/undefined/module", ElixirWorkers.AppTest.Handlers, :undefined_module
   get "/undefined/function", ElixirWorkers.AppTest.Handlers, :undefined_function
+  get "/secrets/:how", ElixirWorkers.AppTest.Handlers, :leak
 end
 
 defmodule ElixirWorkers.AppTest.Handlers do
@@ -33,6 +34,20 @@ defmodule ElixirWorkers.AppTest.Handlers do
   def undefined_module_line, do: @undefined_module_line
 
   def undefined_function(conn), do: text(conn, :lists.no_such_function(conn, "secret-arg"))
+
+  # Every way a handler's error could carry the request's secrets into the log.
+  def leak(%{path_params: %{"how" => how}} = conn) do
+    case how do
+      "ok-tuple" -> {:ok, conn}
+      "in-a-map" -> %{conn: conn, env: conn.env}
+      "improper" -> [conn | conn.headers]
+      "key-error" -> raise KeyError, key: :no_such_field, term: conn
+      "match-error" -> {:ok, _} = :erlang.list_to_tuple([:error, conn])
+      "interpolated" -> raise "the key #{env(conn, "API_KEY")} was refused"
+      "cookie" -> raise "session #{get_cookie(conn, "session")} expired"
+      "authorization" -> throw({:denied, req_header(conn, "authorization")})
+    end
+  end
 
   def before_send(conn) do
     conn
@@ -222,6 +237,57 @@ defmodule ElixirWorkers.AppTest do
 
     refute body =~ "secret-arg"
     refute Enum.any?(logs(), &(&1 =~ "secret-arg"))
+  end
+
+  @secret_env %{"API_KEY" => "sk_live_abcdef123456", "ELIXIR_WORKERS_ENV" => "development"}
+  @secret_headers [
+    ["cookie", "theme=dark; session=\"sess-0123456789\""],
+    ["authorization", "Bearer tok-9876543210"],
+    ["accept", "text/html"]
+  ]
+  @secrets ["sk_live_abcdef123456", "sess-0123456789", "tok-9876543210", "theme=dark"]
+
+  for how <-
+        ~w(ok-tuple in-a-map improper key-error match-error interpolated cookie authorization) do
+    test "no env value, cookie or credential reaches the log or the error page: #{how}" do
+      path = "/secrets/" <> unquote(how)
+      {_head, body} = request(Worker, "GET", path, env: @secret_env, headers: @secret_headers)
+      logged = Enum.join(logs(), "\n")
+
+      assert logged =~ "answered 500 to GET " <> path
+      assert body =~ "500 Internal Server Error"
+
+      for secret <- @secrets, text <- [logged, body] do
+        refute text =~ secret, "#{inspect(secret)} in:\n" <> text
+      end
+    end
+  end
+
+  test "a Conn in an error reason prints as its method and path" do
+    {_head, body} =
+      request(Worker, "GET", "/secrets/ok-tuple", env: @secret_env, headers: @secret_headers)
+
+    assert [first | _] = logs()
+
+    assert first ==
+             "elixir-workers: ElixirWorkers.AppTest.Worker answered 500 to GET /secrets/ok-tuple: " <>
+               "** (error) {bad_return_value,{ok,#ElixirWorkers.Conn<GET /secrets/ok-tuple>}}"
+
+    assert body =~ "{bad_return_value,{ok,#ElixirWorkers.Conn&lt;GET /secrets/ok-tuple&gt;}}"
+  end
+
+  test "an exception that inspects the Conn shows it the same way" do
+    request(Worker, "GET", "/secrets/key-error", env: @secret_env, headers: @secret_headers)
+    assert [first | _] = logs()
+
+    assert first =~
+             "** (KeyError) key :no_such_field not found in: #ElixirWorkers.Conn<GET /secrets/key-error>"
+  end
+
+  test "a value cut out of free text becomes [redacted], and the rest of the line stays" do
+    request(Worker, "GET", "/secrets/interpolated", env: @secret_env, headers: @secret_headers)
+    assert [first | _] = logs()
+    assert first =~ "** (RuntimeError) the key [redacted] was refused"
   end
 
   test "development: the undefined function on the HTML page" do

@@ -9,24 +9,40 @@ defmodule ElixirWorkers.App.Errors do
 
   @env_var "ELIXIR_WORKERS_ENV"
 
-  @doc "Logs the error and answers 500: details in development, none in production."
+  @doc """
+  Logs the error and answers 500: details in development, none in production.
+
+  Neither the log nor the page shows a secret: a `Conn` in the reason prints
+  as its method and path, and the request's env values, cookies and
+  credentials are cut out of the text (`redact/2`).
+  """
   def response(module, conn, log, debug, kind, reason, stack) do
+    secrets = secrets(conn)
     undefined = undefined_function(kind, reason, stack)
-    message = if undefined, do: describe_undefined(undefined), else: describe(kind, reason)
 
-    log.([
-      "elixir-workers: ",
-      name(module),
-      " answered 500 to ",
-      conn.method,
-      " ",
-      conn.path,
-      ": ",
-      message,
-      called_at(undefined, stack)
-    ])
+    described =
+      if undefined, do: describe_undefined(undefined), else: describe(kind, mask(reason, conn))
 
-    lines = stack_lines(stack)
+    log.(
+      redact(
+        [
+          "elixir-workers: ",
+          name(module),
+          " answered 500 to ",
+          conn.method,
+          " ",
+          conn.path,
+          ": ",
+          described,
+          called_at(undefined, stack)
+        ],
+        secrets
+      )
+    )
+
+    message = redact(described, secrets)
+
+    lines = :lists.map(fn line -> redact(line, secrets) end, stack_lines(stack))
     :lists.foreach(fn line -> log.(["    ", line]) end, lines)
 
     response =
@@ -235,8 +251,181 @@ defmodule ElixirWorkers.App.Errors do
   defp format_chars(file) when is_list(file), do: :unicode.characters_to_binary(file)
   defp format_chars(file), do: format_term(file)
 
-  @doc "A term as `~p` prints it (binary)."
-  def format_term(term), do: :unicode.characters_to_binary(:io_lib.format(~c"~p", [term]))
+  @doc """
+  A term as `~p` prints it (binary), but a `Conn` anywhere in it as
+  `#ElixirWorkers.Conn<GET /path>`: its env, headers and body stay out of
+  logs and error pages (`Inspect` shows a `Conn` the same way).
+  """
+  def format_term(term) do
+    if holds_conn?(term), do: :erlang.iolist_to_binary(print(term)), else: pretty(term)
+  end
+
+  defp pretty(term), do: :unicode.characters_to_binary(:io_lib.format(~c"~p", [term]))
+
+  # ~p's syntax, on one line, for a term that holds a Conn; the parts without
+  # one as ~p prints them.
+  defp print(%Conn{} = conn), do: Conn.describe(conn)
+
+  defp print(term) when is_tuple(term) do
+    if holds_conn?(term),
+      do: [?{, join(:lists.map(&print/1, :erlang.tuple_to_list(term))), ?}],
+      else: pretty(term)
+  end
+
+  defp print(term) when is_map(term) do
+    if holds_conn?(term) do
+      pairs = :lists.map(fn {k, v} -> [print(k), " => ", print(v)] end, :maps.to_list(term))
+      ["\#{", join(pairs), ?}]
+    else
+      pretty(term)
+    end
+  end
+
+  defp print(term) when is_list(term) do
+    if holds_conn?(term), do: [?[, print_list(term), ?]], else: pretty(term)
+  end
+
+  defp print(term), do: pretty(term)
+
+  defp print_list([last]), do: [print(last)]
+  defp print_list([first | rest]) when is_list(rest), do: [print(first), ?, | print_list(rest)]
+  defp print_list([first | tail]), do: [print(first), ?|, print(tail)]
+
+  defp join([]), do: []
+  defp join([first | rest]), do: [first | :lists.map(fn part -> [?,, part] end, rest)]
+
+  defp holds_conn?(%Conn{}), do: true
+  defp holds_conn?(term) when is_tuple(term), do: holds_conn?(:erlang.tuple_to_list(term))
+  defp holds_conn?(term) when is_map(term), do: holds_conn?(:maps.to_list(term))
+  defp holds_conn?([first | rest]), do: holds_conn?(first) or holds_conn?(rest)
+  defp holds_conn?(_term), do: false
+
+  # Values shorter than this are not cut out of free text: they would match
+  # line numbers and ordinary words. (In a Conn the env never prints at all.)
+  @min_secret_bytes 6
+
+  # Request headers that carry credentials.
+  @credential_headers ["authorization", "cookie", "proxy-authorization"]
+
+  @redacted "[redacted]"
+
+  @doc """
+  `term` with what may hold a secret taken out, before it is described:
+  every `Conn` keeps only its method and path, the request's env map its
+  names, a `{"cookie" | "authorization" | "proxy-authorization", value}`
+  pair its name. (An exception's message is made from its fields, so an
+  exception is masked the same way.)
+  """
+  def mask(term, %Conn{env: env}), do: mask_term(term, env)
+  def mask(term, _conn), do: mask_term(term, %{})
+
+  defp mask_term(%Conn{method: method, path: path}, _env), do: %Conn{method: method, path: path}
+
+  defp mask_term(term, env) when is_map(term) do
+    if term == env and map_size(env) > 0 do
+      :maps.map(fn _name, _value -> @redacted end, env)
+    else
+      :maps.from_list(mask_list(:maps.to_list(term), env, []))
+    end
+  end
+
+  defp mask_term({name, value}, env) when is_binary(name) and is_binary(value) do
+    if :lists.member(name, @credential_headers),
+      do: {name, @redacted},
+      else: {name, mask_term(value, env)}
+  end
+
+  defp mask_term(term, env) when is_tuple(term),
+    do: :erlang.list_to_tuple(mask_list(:erlang.tuple_to_list(term), env, []))
+
+  defp mask_term(term, env) when is_list(term), do: mask_list(term, env, [])
+  defp mask_term(term, _env), do: term
+
+  defp mask_list([first | rest], env, acc),
+    do: mask_list(rest, env, [mask_term(first, env) | acc])
+
+  defp mask_list([], _env, acc), do: :lists.reverse(acc)
+
+  defp mask_list(tail, env, acc),
+    do: :lists.foldl(fn item, list -> [item | list] end, mask_term(tail, env), acc)
+
+  @doc """
+  What `redact/2` cuts out for a request: the values of its env (but
+  `ELIXIR_WORKERS_ENV`), of its `cookie`, `authorization` and
+  `proxy-authorization` headers and the cookies and credentials in them, of
+  at least #{@min_secret_bytes} bytes, the longest first.
+  """
+  def secrets(%Conn{env: env, headers: headers}) do
+    from_env =
+      for {name, value} <- :maps.to_list(env), name != @env_var, is_binary(value), do: value
+
+    from_headers =
+      for {name, value} <- headers,
+          is_binary(name) and is_binary(value),
+          :lists.member(name, @credential_headers),
+          part <- [value | header_parts(name, value)],
+          do: part
+
+    # each also as ~p writes it inside a binary
+    candidates =
+      for value <- from_env ++ from_headers,
+          byte_size(value) >= @min_secret_bytes,
+          form <- [value, escaped(value)],
+          do: form
+
+    :lists.sort(fn a, b -> byte_size(a) >= byte_size(b) end, :lists.usort(candidates))
+  end
+
+  def secrets(_conn), do: []
+
+  # "a=1; session=abc" -> the cookies' values; "Bearer abc" -> "abc"
+  defp header_parts("cookie", value) do
+    for pair <- :binary.split(value, ";", [:global]),
+        [_name, cookie] <- [:binary.split(pair, "=")],
+        do: unquote_cookie(trim(cookie))
+  end
+
+  defp header_parts(_credentials, value) do
+    case :binary.split(trim(value), " ") do
+      [_scheme, credentials] -> [trim(credentials)]
+      _ -> []
+    end
+  end
+
+  defp escaped(value),
+    do: :binary.replace(:binary.replace(value, "\\", "\\\\", [:global]), "\"", "\\\"", [:global])
+
+  defp unquote_cookie(<<?", rest::binary>> = value) when byte_size(rest) > 0 do
+    case :binary.last(rest) do
+      ?" -> :binary.part(rest, 0, byte_size(rest) - 1)
+      _ -> value
+    end
+  end
+
+  defp unquote_cookie(value), do: value
+
+  defp trim(<<?\s, rest::binary>>), do: trim(rest)
+  defp trim(value), do: trim_trailing(value, byte_size(value))
+
+  defp trim_trailing(value, 0), do: value
+
+  defp trim_trailing(value, size) do
+    case :binary.at(value, size - 1) do
+      ?\s -> trim_trailing(:binary.part(value, 0, size - 1), size - 1)
+      _ -> value
+    end
+  end
+
+  @doc "`text` (iodata) as a binary with every one of `secrets` replaced by `#{@redacted}`."
+  def redact(text, []), do: :erlang.iolist_to_binary(text)
+
+  def redact(text, secrets) do
+    :lists.foldl(
+      fn secret, acc -> :binary.replace(acc, secret, @redacted, [:global]) end,
+      :erlang.iolist_to_binary(text),
+      secrets
+    )
+  end
 
   @doc "A module's name without `Elixir.`."
   def name(module) do

@@ -169,6 +169,160 @@ class FrameworkEndToEndTest {
   }
 
   @Test
+  void memoryBlowUpsAreAnsweredAsOutOfMemoryAtOnce() throws IOException {
+    // before: a list of binaries took minutes (collected on every iteration) and a deep
+    // recursion spun until the time limit: 504 after the full limit
+    try (WorkerRuntime limited =
+        WorkerRuntime.create(
+            WorkerBundle.load(project.resolve("target/worker")),
+            WorkerRuntime.Options.builder()
+                .timeLimit(Duration.ofSeconds(60))
+                .stderrListener(line -> {})
+                .build())) {
+      for (String path : List.of("/grow/binaries", "/grow/integers", "/grow/stack")) {
+        long start = System.nanoTime();
+        WorkerResponse r = limited.handle(request("GET", path));
+        long millis = (System.nanoTime() - start) / 1_000_000;
+        System.out.println("GET " + path + ": " + r.status() + " after " + millis + " ms");
+
+        assertEquals(500, r.status(), path + ": " + r.bodyText());
+        assertTrue(
+            r.bodyText().startsWith("the worker ran out of memory (the limit is 128 MiB)\n"),
+            path + ": " + r.bodyText());
+        assertTrue(
+            r.bodyText().contains("atomvm-wasi: out of memory: "), path + ": " + r.bodyText());
+        // the memory error, long before the time limit (seconds at most, on a shared machine)
+        assertTrue(millis < 30_000, path + " took " + millis + " ms");
+        assertEquals(200, limited.handle(request("GET", "/html")).status(), "the next request");
+      }
+    }
+  }
+
+  /** Runs requests through the JavaScript host (worker/src/main/js/host.js) under node. */
+  private static final String NODE_HOST =
+      """
+      import { existsSync } from "node:fs";
+      import { readFile } from "node:fs/promises";
+      import { join } from "node:path";
+      import { pathToFileURL } from "node:url";
+      const [dir, hostJs, timeMs, ...paths] = process.argv.slice(2);
+      const { WorkerHost } = await import(pathToFileURL(hostJs).href);
+      const module = await WebAssembly.compile(await readFile(join(dir, "atomvm.wasm")));
+      const app = existsSync(join(dir, "app.avm"))
+        ? new Uint8Array(await readFile(join(dir, "app.avm"))) : undefined;
+      const quiet = { log() {}, error() {}, warn() {} };
+      const host = new WorkerHost({ module, app, limits: { timeMs: Number(timeMs) }, log: quiet });
+      const ctx = { waitUntil() {}, passThroughOnException() {} };
+      for (const path of paths) {
+        const start = process.hrtime.bigint();
+        const response = await host.fetch(new Request("http://localhost" + path), {}, ctx);
+        const body = await response.text();
+        const ms = Number((process.hrtime.bigint() - start) / 1000000n);
+        console.log(response.status + " " + ms + " " + JSON.stringify(body.slice(0, 200)));
+      }
+      """;
+
+  @Test
+  void memoryBlowUpsAreAnsweredAsOutOfMemoryAtOnceByTheJsHostToo() throws Exception {
+    // before: the JS host does not cap memory, and a growing list ran until the time limit
+    Path script = Files.createTempFile(project, "node-host", ".mjs");
+    Files.writeString(script, NODE_HOST);
+    List<String> paths = List.of("/grow/binaries", "/grow/integers", "/grow/stack", "/html");
+    List<String> command = new ArrayList<>();
+    command.addAll(
+        List.of(
+            "node",
+            script.toString(),
+            project.resolve("target/worker").toString(),
+            Path.of("../worker/src/main/js/host.js").toAbsolutePath().normalize().toString(),
+            "60000"));
+    command.addAll(paths);
+    ProcessRunner.Result result = ProcessRunner.run(command, Duration.ofMinutes(5));
+    assertEquals(0, result.exitCode(), result.failure(4000));
+    List<String> lines = result.lines();
+    assertEquals(paths.size(), lines.size(), String.join("\n", lines));
+    for (int i = 0; i < 3; i++) {
+      String[] answer = lines.get(i).split(" ", 3);
+      System.out.println(
+          "JS host: GET " + paths.get(i) + ": " + answer[0] + " after " + answer[1] + " ms");
+      assertEquals("500", answer[0], paths.get(i) + ": " + lines.get(i));
+      assertTrue(
+          answer[2].startsWith("\"the worker ran out of memory (more than 134217728 bytes)\\n"),
+          paths.get(i) + ": " + lines.get(i));
+      assertTrue(Long.parseLong(answer[1]) < 30_000, lines.get(i));
+    }
+    assertTrue(lines.get(3).startsWith("200 "), "the next request: " + lines.get(3));
+  }
+
+  @Test
+  void aLongStringInTheHeadThatCannotBeAllocatedIsOutOfMemoryNotACrash() throws IOException {
+    // the head's strings are decoded into binaries in C (frame_json.c): one that does not fit
+    // must end as out of memory, never be written through the invalid term
+    try (WorkerRuntime small =
+        WorkerRuntime.create(
+            WorkerBundle.load(project.resolve("target/worker")),
+            WorkerRuntime.Options.builder()
+                .memoryLimit(32L << 20)
+                .stderrListener(line -> {})
+                .build())) {
+      for (int mib = 2; mib <= 20; mib += 2) {
+        WorkerResponse r =
+            small.handle(request("GET", "/html").withHeader("x-big", "y".repeat(mib << 20)));
+        String what = mib + " MiB header: " + r.status() + " " + preview(r.bodyText());
+        System.out.println(what);
+        if (r.status() != 200) {
+          assertEquals(500, r.status(), what);
+          assertTrue(r.bodyText().startsWith("the worker ran out of memory"), what);
+        }
+      }
+      assertEquals(200, small.handle(request("GET", "/html")).status(), "the next request");
+    }
+  }
+
+  private static String preview(String text) {
+    return text.substring(0, Math.min(160, text.length())).replace('\n', ' ');
+  }
+
+  @Test
+  void secretsInTheRequestStayOutOfTheLog() {
+    List<String> log = Collections.synchronizedList(new ArrayList<>());
+    String apiKey = "sk_live_abcdef123456";
+    try (LocalBindings secrets =
+            LocalBindings.open(
+                WorkerConfig.of(
+                    Map.of("ELIXIR_WORKERS_ENV", "development", "API_KEY", apiKey),
+                    Map.of(),
+                    List.of(),
+                    List.of()),
+                Files.createTempDirectory("framework-secrets"));
+        WorkerRuntime runtime =
+            WorkerRuntime.create(
+                WorkerBundle.load(project.resolve("target/worker")),
+                WorkerRuntime.Options.builder()
+                    .bindings(secrets)
+                    .stderrListener(log::add)
+                    .build())) {
+      for (String path : List.of("/secrets/ok-tuple", "/secrets/key-error")) {
+        WorkerResponse r =
+            runtime.handle(
+                request("GET", path)
+                    .withHeader("cookie", "session=sess-0123456789")
+                    .withHeader("authorization", "Bearer tok-9876543210"));
+        assertEquals(500, r.status(), r.bodyText());
+        String logged = String.join("\n", log);
+        assertTrue(logged.contains("#ElixirWorkers.Conn<GET " + path + ">"), logged);
+        for (String secret : List.of(apiKey, "sess-0123456789", "tok-9876543210")) {
+          assertFalse(logged.contains(secret), secret + " in the log:\n" + logged);
+          assertFalse(r.bodyText().contains(secret), secret + " on the page:\n" + r.bodyText());
+        }
+        log.clear();
+      }
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  @Test
   void unknownPathIs404WithTheRouterMiddlewareApplied() {
     WorkerResponse r = send(request("GET", "/no/such/page"));
 

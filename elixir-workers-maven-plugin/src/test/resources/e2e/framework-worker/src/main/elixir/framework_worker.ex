@@ -36,6 +36,11 @@ defmodule FrameworkWorker.Router do
   get "/literals/:n", Handlers, :literals
   get "/nested/:n", Handlers, :nested
   get "/dot/:value", Handlers, :dot
+  get "/grow/binaries", Handlers, :grow_binaries
+  get "/grow/integers", Handlers, :grow_integers
+  get "/grow/stack", Handlers, :grow_stack
+  get "/secrets/ok-tuple", Handlers, :return_ok_tuple
+  get "/secrets/key-error", Handlers, :key_error
 
   get "/halt" do
     conn |> text(403, "halted in a block") |> halt()
@@ -74,6 +79,28 @@ defmodule FrameworkWorker.Handlers do
     %{^k => square} = @squares
     sum_squares(n - 1, acc + square)
   end
+
+  # Memory blow-ups: each would outgrow any memory limit, and must be answered
+  # as out of memory at once, not after thrashing until the time limit.
+  def grow_binaries(conn), do: text(conn, Integer.to_string(length(grow_list(0, []))))
+
+  defp grow_list(n, acc), do: grow_list(n + 1, [:binary.copy("x", 1024) | acc])
+
+  def grow_integers(conn), do: text(conn, Integer.to_string(length(grow_ints(0, []))))
+
+  defp grow_ints(n, acc), do: grow_ints(n + 1, [n | acc])
+
+  def grow_stack(conn), do: text(conn, Integer.to_string(depth(0, 1_000_000_000_000)))
+
+  # not a tail call: every level stays on the stack (without the end case the
+  # compiler, seeing that depth/2 never returns, would make it one)
+  defp depth(n, limit) when n < limit, do: 1 + depth(n + 1, limit)
+  defp depth(_n, _limit), do: 0
+
+  # A Conn in an error reason, or inspected by an exception's message.
+  def return_ok_tuple(conn), do: {:ok, conn}
+
+  def key_error(conn), do: raise(KeyError, key: :no_such_field, term: conn)
 
   def json_decode(conn) do
     case JSON.decode(conn.body, max_depth: 16) do
