@@ -22,8 +22,8 @@ import org.junit.jupiter.api.Test;
  * headless Chromium driven by playwright-core (src/test/browser, pinned by its lock file) loads the
  * home page, submits the note form (a KV write) and waits for the page to show the note read back.
  * Chromium is Debian's ({@code apt-get install chromium}, see scripts/setup.sh); nothing is
- * downloaded from Playwright. Runs when the build gets {@code -Datomvm.source=<AtomVM checkout>}
- * and Chromium and Node.js are installed; otherwise it is skipped and says why.
+ * downloaded from Playwright. Runs when the build has an AtomVM source (as GeneratedProjectIT) and
+ * Chromium and Node.js are installed; otherwise it is skipped and says why.
  */
 class BrowserIT {
   static final Path BASEDIR = GeneratedProjectIT.BASEDIR;

@@ -3,10 +3,15 @@ package dev.elixirworkers.archetype;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.elixirworkers.core.BuildLog;
+import dev.elixirworkers.core.atomvm.AtomVmAvailability;
+import dev.elixirworkers.core.atomvm.AtomVmRelease;
 import dev.elixirworkers.wasi.testing.Skip;
+import dev.elixirworkers.wasi.wasmtime.CacheDirectory;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -17,23 +22,53 @@ import org.junit.jupiter.api.Test;
  * (src/test/resources/projects/default, built there only through {@code compile}, which needs no
  * AtomVM), now built through {@code mvn verify}: Elixir compile, VM, app.avm, target/worker and its
  * own WorkerIT (home page, KV form round trip, D1 items) on the real AtomVM. Runs when the build
- * gets {@code -Datomvm.source=<AtomVM checkout>}; otherwise it is skipped and says why. Needs the
- * plugin and elixir-workers-junit of this version installed ({@code ./mvnw install} does that
- * first).
+ * gets {@code -Datomvm.source=<AtomVM checkout>} or the pinned AtomVM is cached or can be
+ * downloaded; otherwise it is skipped and says what was tried. Needs the plugin and
+ * elixir-workers-junit of this version installed ({@code ./mvnw install} does that first).
  */
 class GeneratedProjectIT {
   static final Path BASEDIR = Path.of(System.getProperty("basedir", ".")).toAbsolutePath();
 
   /**
-   * The AtomVM checkout given with {@code -Datomvm.source}, or a skip of {@code test} saying so.
+   * The AtomVM checkout given with {@code -Datomvm.source} (or {@code ATOMVM_SOURCE}); else the
+   * pinned release from the cache, or downloaded into it now, as the plugin's own end-to-end tests
+   * get it; or a skip of {@code test} saying what was tried. Passed on to the generated project as
+   * {@code -Datomvm.source}, so its build takes the same tree.
    */
-  static String atomvmSourceOrSkip(String test, String toDo) {
-    String atomvm = System.getProperty("atomvm.source", "");
-    if (atomvm.isBlank() || atomvm.startsWith("${")) {
-      Skip.because(test, "no AtomVM source: set -Datomvm.source=<AtomVM checkout> to " + toDo);
+  static synchronized String atomvmSourceOrSkip(String test, String toDo) {
+    if (atomvm == null) {
+      atomvm =
+          AtomVmAvailability.find(
+              AtomVmAvailability.configured(),
+              AtomVmRelease.DEFAULT,
+              CacheDirectory.root(),
+              Duration.ofSeconds(5),
+              PRINTED);
     }
-    return atomvm;
+    if (atomvm.source().isEmpty()) {
+      Skip.because(test, "needed to " + toDo + "; " + atomvm.whyNot());
+    }
+    return atomvm.source().get().toString();
   }
+
+  /** Found once per JVM: the download is tried at most once. */
+  private static AtomVmAvailability atomvm;
+
+  private static final BuildLog PRINTED =
+      new BuildLog() {
+        @Override
+        public void info(String message) {
+          System.out.println("GeneratedProjectIT: " + message);
+        }
+
+        @Override
+        public void warn(String message) {
+          System.out.println("GeneratedProjectIT: " + message);
+        }
+
+        @Override
+        public void debug(String message) {}
+      };
 
   /** The project archetype:integration-test generated from projects/default. */
   static Path generatedProject() {

@@ -16,9 +16,9 @@ import org.junit.jupiter.api.Test;
  * The generated project under Cloudflare's own runtime, unedited: {@code mvn elixir-workers:run
  * -Delixir-workers.runtime=workerd} (wrangler dev with the pinned workerd) serves the home page and
  * the JSON route. workerd refuses to start on a {@code compatibility_date} newer than its release,
- * so this fails when the archetype's date runs ahead of the pinned workerd. Runs when the build
- * gets {@code -Datomvm.source=<AtomVM checkout>} and Node.js is installed; otherwise it is skipped
- * and says why.
+ * so this fails when the archetype's date runs ahead of the pinned workerd. Runs when the build has
+ * an AtomVM source (as GeneratedProjectIT) and Node.js is installed; otherwise it is skipped and
+ * says why.
  */
 class WorkerdServeIT {
   static final Path BASEDIR = GeneratedProjectIT.BASEDIR;

@@ -1,11 +1,10 @@
 package dev.elixirworkers.core;
 
+import dev.elixirworkers.core.atomvm.AtomVmAvailability;
 import dev.elixirworkers.core.atomvm.AtomVmRelease;
-import dev.elixirworkers.core.atomvm.AtomVmSourceResolver;
 import dev.elixirworkers.wasi.testing.Skip;
 import dev.elixirworkers.wasi.wasmtime.CacheDirectory;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -25,16 +24,8 @@ public final class GatedAtomVm {
   /** A probe, not a build: an unreachable host should not hold up every gated test class. */
   static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(5);
 
-  /**
-   * Where the AtomVM source came from, or why there is none.
-   *
-   * @param source the tree, when there is one
-   * @param whyNot what was tried, when there is none
-   */
-  record Availability(Optional<Path> source, String whyNot) {}
-
   /** Found once per JVM: the download is tried at most once. */
-  private static Availability availability;
+  private static AtomVmAvailability availability;
 
   private GatedAtomVm() {}
 
@@ -43,34 +34,40 @@ public final class GatedAtomVm {
     return availability().source();
   }
 
-  private static synchronized Availability availability() {
+  private static synchronized AtomVmAvailability availability() {
     if (availability == null) {
+      Optional<Path> configured = AtomVmAvailability.configured();
       availability =
-          find(configured(), AtomVmRelease.DEFAULT, CacheDirectory.root(), CONNECT_TIMEOUT);
+          find(configured, AtomVmRelease.DEFAULT, CacheDirectory.root(), CONNECT_TIMEOUT);
+      if (configured.isEmpty() && availability.source().isPresent()) {
+        markPinnedAvailable(availability.source().get());
+      }
     }
     return availability;
   }
 
-  /** {@code -Datomvm.source} or {@code ATOMVM_SOURCE}, when set. */
-  private static Optional<Path> configured() {
-    for (String value :
-        new String[] {System.getProperty("atomvm.source"), System.getenv("ATOMVM_SOURCE")}) {
-      if (value != null && !value.isBlank() && !value.startsWith("${")) {
-        return Optional.of(Path.of(value));
+  /**
+   * Where the invoker ITs (src/it, run after these tests) look to select themselves without {@code
+   * -Datomvm.source}: their builds then take the same pinned release from the cache.
+   */
+  static final Path PINNED_MARKER = Path.of("target", "atomvm-available");
+
+  private static void markPinnedAvailable(Path source) {
+    try {
+      if (Files.isDirectory(PINNED_MARKER.getParent())) {
+        Files.writeString(PINNED_MARKER, source + "\n");
       }
+    } catch (IOException e) {
+      System.out.println("GatedAtomVm: could not write " + PINNED_MARKER + ": " + e);
     }
-    return Optional.empty();
   }
 
   /**
    * The configured tree; else {@code release} as a build would get it: from {@code cacheRoot}, or
    * downloaded and checked. What the resolver logs is printed, so a test run shows a download.
    */
-  static Availability find(
+  static AtomVmAvailability find(
       Optional<Path> configured, AtomVmRelease release, Path cacheRoot, Duration connectTimeout) {
-    if (configured.isPresent()) {
-      return new Availability(configured, "");
-    }
     BuildLog printed =
         new BuildLog() {
           @Override
@@ -86,23 +83,7 @@ public final class GatedAtomVm {
           @Override
           public void debug(String message) {}
         };
-    try {
-      return new Availability(
-          Optional.of(
-              new AtomVmSourceResolver(cacheRoot, printed, connectTimeout)
-                  .resolve(Optional.empty(), release, false)
-                  .directory()),
-          "");
-    } catch (BuildException | UncheckedIOException e) {
-      return new Availability(
-          Optional.empty(),
-          "no AtomVM source: -Datomvm.source (or ATOMVM_SOURCE) is not set, and AtomVM "
-              + release.version()
-              + " is not in the cache "
-              + cacheRoot
-              + " and could not be had: "
-              + e.getMessage());
-    }
+    return AtomVmAvailability.find(configured, release, cacheRoot, connectTimeout, printed);
   }
 
   /**
@@ -112,7 +93,7 @@ public final class GatedAtomVm {
    * @param purpose what the source is needed for, e.g. "to build the example worker"
    */
   public static Path sourceOrSkip(String test, String purpose) {
-    Availability found = availability();
+    AtomVmAvailability found = availability();
     if (found.source().isEmpty()) {
       Skip.because(test, "needed " + purpose + "; " + found.whyNot());
     }

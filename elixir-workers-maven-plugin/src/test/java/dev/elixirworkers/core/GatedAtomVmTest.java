@@ -3,6 +3,7 @@ package dev.elixirworkers.core;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.elixirworkers.core.atomvm.AtomVmAvailability;
 import dev.elixirworkers.core.atomvm.AtomVmRelease;
 import dev.elixirworkers.core.util.CacheEntry;
 import java.net.URI;
@@ -42,7 +43,7 @@ class GatedAtomVmTest {
               Files.writeString(staging.resolve("src/libAtomVM/globalcontext.c"), "/* */");
             });
 
-    GatedAtomVm.Availability found =
+    AtomVmAvailability found =
         GatedAtomVm.find(Optional.empty(), UNREACHABLE, cache, Duration.ofSeconds(2));
 
     assertEquals(Optional.of(source.toRealPath()), found.source(), found.whyNot());
@@ -52,7 +53,7 @@ class GatedAtomVmTest {
   void withNeitherSettingNorCacheNorNetworkTheReasonSaysWhatWasTried() {
     Path cache = temp.resolve("cache");
 
-    GatedAtomVm.Availability found =
+    AtomVmAvailability found =
         GatedAtomVm.find(Optional.empty(), UNREACHABLE, cache, Duration.ofSeconds(2));
 
     assertTrue(found.source().isEmpty());
@@ -69,7 +70,7 @@ class GatedAtomVmTest {
             "v0.0.0", URI.create("http://10.255.255.1/AtomVM.tar.gz"), "ab".repeat(32));
     long started = System.nanoTime();
 
-    GatedAtomVm.Availability found =
+    AtomVmAvailability found =
         GatedAtomVm.find(Optional.empty(), blackHole, temp.resolve("cache"), Duration.ofSeconds(2));
 
     long seconds = (System.nanoTime() - started) / 1_000_000_000L;
