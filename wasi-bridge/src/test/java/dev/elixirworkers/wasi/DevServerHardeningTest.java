@@ -22,6 +22,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -126,6 +128,8 @@ class DevServerHardeningTest {
   @Test
   void requestsPastThePoolGet503WithRetryAfterAndTheServerServesAgainWhenOneFinishes()
       throws Exception {
+    // a thread per slow client: the common pool may run both on one thread (two cores, JDK 25)
+    ExecutorService clients = Executors.newFixedThreadPool(2);
     try (DevServer server = start(o -> o.maxConcurrentRequests(2))) {
       List<CompletableFuture<Raw>> slow = new ArrayList<>();
       for (int i = 0; i < 2; i++) {
@@ -137,7 +141,8 @@ class DevServerHardeningTest {
                   } catch (IOException e) {
                     throw new RuntimeException(e);
                   }
-                }));
+                },
+                clients));
       }
       Thread.sleep(500); // both are in the worker now
 
@@ -158,6 +163,8 @@ class DevServerHardeningTest {
       Raw after = exchange(server, post("/echo", "fourth"));
       assertEquals(200, after.status());
       assertEquals("fourth", after.body());
+    } finally {
+      clients.shutdownNow();
     }
   }
 
