@@ -107,6 +107,17 @@ public final class GatedAtomVm {
     return project;
   }
 
+  /**
+   * A new temporary project made of an end-to-end worker's resources ({@code
+   * src/test/resources/e2e/<name>}): a copy of its {@code src} and its {@code wrangler.jsonc}.
+   */
+  public static Path projectFromResources(String name) throws IOException {
+    Path resources = Path.of("src/test/resources/e2e", name);
+    Path project = projectWith(resources.resolve("src"), name);
+    Files.copy(resources.resolve("wrangler.jsonc"), project.resolve("wrangler.jsonc"));
+    return project;
+  }
+
   public static void copyTree(Path from, Path to) throws IOException {
     try (Stream<Path> walk = Files.walk(from)) {
       for (Path file : walk.filter(Files::isRegularFile).toList()) {

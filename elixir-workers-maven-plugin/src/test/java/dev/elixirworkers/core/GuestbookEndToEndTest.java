@@ -105,10 +105,7 @@ class GuestbookEndToEndTest {
         Optional.of(
             GatedAtomVm.sourceOrSkip(
                 "GuestbookEndToEndTest", "to run the guestbook with Elixir's standard library"));
-    Path project = Files.createTempDirectory("guestbook-worker");
-    Path resources = Path.of("src/test/resources/e2e/guestbook-worker");
-    GatedAtomVm.copyTree(resources.resolve("src"), project.resolve("src"));
-    Files.copy(resources.resolve("wrangler.jsonc"), project.resolve("wrangler.jsonc"));
+    Path project = GatedAtomVm.projectFromResources("guestbook-worker");
     worker =
         WorkerProject.atConventionalPaths(project, "Guestbook", atomvm, CacheDirectory.root(), true)
             .toBuilder()

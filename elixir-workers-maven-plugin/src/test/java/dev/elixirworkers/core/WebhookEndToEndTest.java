@@ -80,10 +80,7 @@ class WebhookEndToEndTest {
         Optional.of(
             GatedAtomVm.sourceOrSkip(
                 "WebhookEndToEndTest", "to run a worker that uses :crypto, :rand and Regex"));
-    Path project = Files.createTempDirectory("webhook-worker");
-    Path resources = Path.of("src/test/resources/e2e/webhook-worker");
-    GatedAtomVm.copyTree(resources.resolve("src"), project.resolve("src"));
-    Files.copy(resources.resolve("wrangler.jsonc"), project.resolve("wrangler.jsonc"));
+    Path project = GatedAtomVm.projectFromResources("webhook-worker");
     worker =
         WorkerProject.atConventionalPaths(project, "Webhook", atomvm, CacheDirectory.root(), true)
             .toBuilder()
